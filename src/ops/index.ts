@@ -1,0 +1,11 @@
+// Backend-safe differentiable primitives: forward-identical to tfjs/PyTorch, with gradients that are correct on
+// cpu and wasm. Internal: library code uses these instead of the tfjs ops whose gradients are wrong or missing.
+export { stopGradient, withGradient } from './gradient';
+export { gelu } from './gelu';
+export { reflectPad, type SpatialPads } from './pad';
+export { resizeBilinear, bilinearMatrix } from './resize';
+export { conv2d, convOutSize, type Conv2dOptions, type ConvPadding } from './conv';
+export { gatherRows, scatterAddRows } from './gather';
+export { topkMask, indicesToMask, type TopKSelection } from './topk';
+export { rgbToHsv, hsvToRgb } from './hsv';
+export { linear, layerNorm, groupNorm } from './nn';

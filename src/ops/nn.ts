@@ -1,0 +1,43 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/** x [..., in] @ w [in, out] (+ b [out]), any rank: PyTorch `nn.Linear` with the weight stored transposed. */
+export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf.Tensor {
+  const din = x.shape[x.rank - 1]!;
+  if (w.shape[0] !== din) throw new Error(`linear: input last dim ${din} does not match weight [${w.shape}]`);
+  return tf.tidy(() => {
+    const flat = tf.reshape(x, [-1, din]) as tf.Tensor2D;
+    const y = b ? tf.add(tf.matMul(flat, w), b) : tf.matMul(flat, w);
+    return tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1]]);
+  });
+}
+
+/** LayerNorm over the last axis (biased variance, PyTorch semantics). */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D | null, beta: tf.Tensor1D | null, eps = 1e-5): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));
+    if (gamma) y = tf.mul(y, gamma);
+    if (beta) y = tf.add(y, beta);
+    return y;
+  });
+}
+
+/** GroupNorm on an NHWC tensor: channels split into `groups` contiguous groups, statistics over H, W and the group. */
+export function groupNorm(
+  x: tf.Tensor4D,
+  groups: number,
+  gamma: tf.Tensor1D | null,
+  beta: tf.Tensor1D | null,
+  eps = 1e-5,
+): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  if (c % groups !== 0) throw new Error(`groupNorm: ${c} channels are not divisible into ${groups} groups`);
+  return tf.tidy(() => {
+    const g = tf.reshape(x, [b, h * w, groups, c / groups]);
+    const { mean, variance } = tf.moments(g, [1, 3], true);
+    let y = tf.reshape(tf.mul(tf.sub(g, mean), tf.rsqrt(tf.add(variance, eps))), [b, h, w, c]);
+    if (gamma) y = tf.mul(y, gamma);
+    if (beta) y = tf.add(y, beta);
+    return y as tf.Tensor4D;
+  });
+}

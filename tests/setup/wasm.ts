@@ -1,0 +1,2 @@
+import { selectBackend } from '../../src/backend';
+await selectBackend('wasm');
