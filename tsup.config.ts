@@ -3,11 +3,12 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     // The library: ESM + CJS + types; tfjs and Node-only deps stay external.
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
     clean: true,
+    shims: true,
     target: 'es2022',
     external: [/^@tensorflow\//, 'sharp'],
   },

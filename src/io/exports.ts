@@ -1,0 +1,1 @@
+export { readSafetensors, writeSafetensors, type SafetensorsFile, type SafetensorsEntry, type SafetensorsDtype } from './safetensors';
