@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients';
 
 /** The tfjs backends masr-net knows how to start, fastest first. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -51,12 +52,10 @@ async function nodeWasmDir(): Promise<string | undefined> {
   const { createRequire } = await import(/* @vite-ignore */ 'node:module');
   const { dirname, join } = await import(/* @vite-ignore */ 'node:path');
   const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
-  const require = createRequire(pathToFileURL(join(process.cwd(), 'noop.js')).href);
-  for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), 'noop.js')).href]) {
+  // Resolve from this module first, then from the working directory (covers linked / hoisted installs).
+  for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), 'index.js')).href]) {
     try {
-      const req = base ? createRequire(base) : require;
-      const pkg = req.resolve('@tensorflow/tfjs-backend-wasm/package.json');
-      return join(dirname(pkg), 'dist') + '/';
+      return join(dirname(createRequire(base).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
     } catch {
       /* try the next base */
     }
@@ -87,9 +86,9 @@ async function startWasm(wasmPaths?: string): Promise<void> {
   } catch (e) {
     throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm', e);
   }
+  // In Node the .wasm binaries are read from node_modules, never fetched.
   const dir = wasmPaths ?? (await nodeWasmDir());
-  if (dir && tf.findBackend('wasm') == null) mod.setWasmPaths(dir);
-  else if (dir) mod.setWasmPaths(dir);
+  if (dir) mod.setWasmPaths(dir);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
 }
 
@@ -104,7 +103,7 @@ async function startCpu(): Promise<void> {
 
 function checkGradientsRegistered(): void {
   // The Node bundles of tfjs-core register gradients; a bundler build of tfjs-core alone does not.
-  if (tf.getGradient('Mul') == null) {
+  if (tf.getGradient('Multiply') == null || tf.getGradient('Conv2D') == null) {
     throw new Error(
       "tfjs gradients are not registered: import '@tensorflow/tfjs' or '@tensorflow/tfjs-core/dist/register_all_gradients' once before training.",
     );
