@@ -9,3 +9,4 @@ export { gatherRows, scatterAddRows } from './gather';
 export { topkMask, indicesToMask, type TopKSelection } from './topk';
 export { rgbToHsv, hsvToRgb } from './hsv';
 export { linear, layerNorm, groupNorm } from './nn';
+export { matMul } from './matmul';

@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MASRNet, VggPerceptualLoss, type MASRNetPreset } from '../src/index';
+
+export interface CaseSpec {
+  id: string;
+  kind: 'forward' | 'train';
+  preset: MASRNetPreset;
+  batch: number;
+  height: number;
+  width: number;
+  perceptual?: boolean;
+  /** Too slow for the pure-JS cpu backend. */
+  heavy: boolean;
+}
+
+export const CASES: CaseSpec[] = [
+  { id: 'forward-lolv1-400x600', kind: 'forward', preset: 'lolv1', batch: 1, height: 400, width: 600, heavy: true },
+  { id: 'forward-lolv1-256x256', kind: 'forward', preset: 'lolv1', batch: 1, height: 256, width: 256, heavy: false },
+  { id: 'forward-lolv2-400x600', kind: 'forward', preset: 'lolv2', batch: 1, height: 400, width: 600, heavy: true },
+  {
+    id: 'train-lolv1-b4-256-full',
+    kind: 'train',
+    preset: 'lolv1',
+    batch: 4,
+    height: 256,
+    width: 256,
+    perceptual: true,
+    heavy: true,
+  },
+  {
+    id: 'train-lolv1-b4-256-noperceptual',
+    kind: 'train',
+    preset: 'lolv1',
+    batch: 4,
+    height: 256,
+    width: 256,
+    heavy: true,
+  },
+  { id: 'forward-lolv1-64x96', kind: 'forward', preset: 'lolv1', batch: 1, height: 64, width: 96, heavy: false },
+  {
+    id: 'train-lolv1-b1-64x96-noperceptual',
+    kind: 'train',
+    preset: 'lolv1',
+    batch: 1,
+    height: 64,
+    width: 96,
+    heavy: false,
+  },
+];
+
+export interface PreparedCase {
+  /** One timed unit of work; must leave no tensors behind. */
+  step: () => void;
+  flops: number;
+  dispose: () => void;
+}
+
+/** Builds the model and inputs for a case. Training uses AdamW-equivalent Adam steps; VGG weights are random (timing only). */
+export function prepareCase(spec: CaseSpec): PreparedCase {
+  const model = MASRNet.create(spec.preset);
+  const x = tf.randomUniform([spec.batch, spec.height, spec.width, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const forwardFlops = model.flops(spec.height, spec.width) * spec.batch;
+  if (spec.kind === 'forward') {
+    return {
+      step: () => tf.tidy(() => model.enhance(x).dataSync()),
+      flops: forwardFlops,
+      dispose: () => {
+        x.dispose();
+        model.dispose();
+      },
+    };
+  }
+  const target = tf.randomUniform([spec.batch, spec.height, spec.width, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
+  const vgg = spec.perceptual ? VggPerceptualLoss.randomForTesting(0) : null;
+  const opt = tf.train.adam(1e-4);
+  const vars = model.trainableVariables;
+  return {
+    step: () => {
+      const loss = opt.minimize(
+        () => model.computeLoss(x, target, { training: true, perceptual: vgg }).total,
+        true,
+        vars,
+      );
+      loss?.dataSync();
+      loss?.dispose();
+    },
+    // Backward ~ 2x forward (input + weight gradients).
+    flops: forwardFlops * 3,
+    dispose: () => {
+      x.dispose();
+      target.dispose();
+      vgg?.dispose();
+      opt.dispose();
+      model.dispose();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { withGradient } from './gradient';
+
+/** Swap the last two axes. */
+function swapLast(x: tf.Tensor): tf.Tensor {
+  const perm = x.shape.map((_, i) => i);
+  perm[x.rank - 1] = x.rank - 2;
+  perm[x.rank - 2] = x.rank - 1;
+  return tf.transpose(x, perm);
+}
+
+/**
+ * Matrix product a [..., m, k] · b [..., k, n] (b may also be a shared [k, n] matrix), whose forward and backward only
+ * ever call tfjs's MatMul without transpose flags. On wasm (tfjs 4.22) a MatMul with transposeA or transposeB runs
+ * ~10x slower than an explicit transpose followed by a plain product, and tfjs's own MatMul gradient uses both flags:
+ * this is where training time on wasm goes.
+ */
+export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
+  if (a.rank < 2 || b.rank < 2) throw new Error(`matMul: operands must have rank >= 2, got [${a.shape}] and [${b.shape}]`);
+  return tf.tidy(() => {
+    const a2 = transposeA ? swapLast(a) : a;
+    const b2 = transposeB ? swapLast(b) : b;
+    const k = a2.shape[a2.rank - 1]!;
+    if (b2.shape[b2.rank - 2] !== k) {
+      throw new Error(`matMul: inner dimensions differ: [${a2.shape}] · [${b2.shape}]`);
+    }
+    if (b2.rank === 2 && a2.rank > 2) {
+      // Shared weight: fold the batch into rows so the weight gradient is one [k, M] · [M, n] product.
+      const n = b2.shape[1]!;
+      const rows = tf.reshape(a2, [-1, k]);
+      const y = withGradient(
+        [rows, b2],
+        (r, w) => tf.matMul(r as tf.Tensor2D, w as tf.Tensor2D),
+        (dy, [r, w]) => [tf.matMul(dy, tf.transpose(w!)), tf.matMul(tf.transpose(r!), dy)],
+      );
+      return tf.reshape(y, [...a2.shape.slice(0, -1), n]);
+    }
+    if (a2.rank !== b2.rank) throw new Error(`matMul: batch ranks differ: [${a2.shape}] · [${b2.shape}]`);
+    return withGradient(
+      [a2, b2],
+      (x, w) => tf.matMul(x!, w!),
+      (dy, [x, w]) => [tf.matMul(dy, swapLast(w!)), tf.matMul(swapLast(x!), dy)],
+    );
+  });
+}
