@@ -50,9 +50,9 @@ export function convOutSize(size: number, k: number, stride: number, before: num
 }
 
 /**
- * 2-D convolution, NHWC input, filter [kh, kw, Cin, Cout], zero padding, with a filter gradient computed as an
- * im2col matMul so it works on wasm (no Conv2DBackpropFilter kernel) and is much faster than the cpu backend's.
- * On tfjs-node the native conv and its native gradients are used.
+ * 2-D convolution, NHWC input, filter [kh, kw, Cin, Cout], zero padding, with a filter gradient computed as a
+ * dilated forward conv (`filterGradient`) so it works on wasm (no Conv2DBackpropFilter kernel) and is much faster
+ * than the cpu backend's. On tfjs-node the native conv and its native gradients are used.
  */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: Conv2dOptions = {}): tf.Tensor4D {
   if (x.rank !== 4) throw new Error(`conv2d: expected an NHWC input of rank 4, got shape [${x.shape}]`);

@@ -7,27 +7,32 @@ function checkIndices(indices: tf.Tensor, fn: string): void {
   }
 }
 
+/** [M] -> [M, 1], the index layout gatherND / scatterND take for whole rows. */
+function rowIndex(indices: tf.Tensor): tf.Tensor2D {
+  return tf.reshape(indices, [-1, 1]);
+}
+
 /**
  * rows[i] = x[indices[i]] for x [N, D]. Forward is `gatherND` (GatherV2 is ~14x slower on wasm); the gradient is a
- * `scatterND` add, because wasm has no UnsortedSegmentSum (tfjs's gather gradient).
+ * `scatterND` add (duplicate indices summed), because wasm has no UnsortedSegmentSum (tfjs's gather gradient).
+ * Indices must lie in [0, N); they carry no gradient.
  */
 export function gatherRows(x: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
   checkIndices(indices, 'gatherRows');
   if (x.rank !== 2) throw new Error(`gatherRows: x must be [N, D], got [${x.shape}]`);
   const [n, d] = x.shape;
-  const idx = tf.reshape(indices, [-1, 1]);
-  const out = withGradient(
+  // The indices travel as a saved constant: a closure-captured tensor may be disposed before backprop runs.
+  return withGradient(
     [x],
-    (xi) => tf.gatherND(xi, idx) as tf.Tensor2D,
-    (dy) => [tf.scatterND(idx, dy, [n, d])],
+    (xi) => tf.tidy(() => tf.gatherND(xi, rowIndex(indices)) as tf.Tensor2D),
+    (dy, saved) => [tf.tidy(() => tf.scatterND(rowIndex(saved[1]!), dy, [n, d]))],
+    [indices],
   );
-  idx.dispose();
-  return out;
 }
 
 /**
  * out[indices[i]] += src[i]: out is [numRows, D]; duplicate indices are summed. Gradient: gather of dy rows.
- * The pair gatherRows / scatterAddRows is the MoE dispatch / combine.
+ * The pair gatherRows / scatterAddRows is the MoE dispatch / combine. Indices must lie in [0, numRows).
  */
 export function scatterAddRows(src: tf.Tensor2D, indices: tf.Tensor1D, numRows: number): tf.Tensor2D {
   checkIndices(indices, 'scatterAddRows');
@@ -35,13 +40,14 @@ export function scatterAddRows(src: tf.Tensor2D, indices: tf.Tensor1D, numRows: 
   if (src.shape[0] !== indices.shape[0]) {
     throw new Error(`scatterAddRows: src has ${src.shape[0]} rows but indices has ${indices.shape[0]}`);
   }
+  if (!Number.isInteger(numRows) || numRows < 1) {
+    throw new Error(`scatterAddRows: numRows must be a positive integer, got ${numRows}`);
+  }
   const d = src.shape[1];
-  const idx = tf.reshape(indices, [-1, 1]);
-  const out = withGradient(
+  return withGradient(
     [src],
-    (s) => tf.scatterND(idx, s, [numRows, d]) as tf.Tensor2D,
-    (dy) => [tf.gatherND(dy, idx)],
+    (s) => tf.tidy(() => tf.scatterND(rowIndex(indices), s, [numRows, d]) as tf.Tensor2D),
+    (dy, saved) => [tf.tidy(() => tf.gatherND(dy, rowIndex(saved[1]!)))],
+    [indices],
   );
-  idx.dispose();
-  return out;
 }

@@ -1,18 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * `forward(...inputs)` with a hand-written gradient: `backward(dy, inputs)` returns one gradient per input.
- * A typed wrapper over `tf.customGrad`; tensors captured by the closures are treated as constants.
+ * `forward(...inputs)` with a hand-written gradient: `backward(dy, saved)` returns one gradient per input, where
+ * `saved` is `[...inputs, ...constants]`. A typed wrapper over `tf.customGrad`.
+ *
+ * Tensors the backward pass needs besides the inputs (indices, masks) must be passed as `constants`, not captured
+ * by the closure: inside `tf.grads` / `optimizer.minimize` the forward pass runs in a tidy scope, so a tensor created
+ * there and only captured would already be disposed when the gradient runs. Constants get no gradient.
  */
 export function withGradient<T extends tf.Tensor>(
   inputs: tf.Tensor[],
   forward: (...xs: tf.Tensor[]) => T,
-  backward: (dy: T, xs: tf.Tensor[]) => tf.Tensor[],
+  backward: (dy: T, saved: tf.Tensor[]) => tf.Tensor[],
+  constants: tf.Tensor[] = [],
 ): T {
   const f = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xs = args.slice(0, -1) as tf.Tensor[];
-    save(xs);
+    save([...xs, ...constants]);
     return {
       value: forward(...xs),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => backward(dy as T, saved),
@@ -22,14 +27,18 @@ export function withGradient<T extends tf.Tensor>(
 }
 
 /**
- * Identity in the forward pass, zero gradient in the backward pass.
- * tfjs has no stop-gradient; ops without a gradient (topk, equal, argMax, comparisons) must only
- * ever see tensors passed through this, or backprop throws "gradient function not found".
+ * A copy of `x` that autodiff sees as a constant (PyTorch `detach()`): no gradient flows back through it.
+ *
+ * The copy is made inside a custom-gradient op that has no recorded inputs, so the tape does not link it to `x`.
+ * Ops without a gradient (topk, equal, logicalAnd, argMax, oneHot, ...) applied to it are then off the backprop
+ * path and never reached — a zero-gradient op would not do: backprop still walks through every op downstream of it
+ * and throws "gradient function not found" at the first op without one.
+ * If `x` reaches the loss only through this, `x` gets no gradient (`tf.grads` throws, optimizers skip it).
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
   return withGradient(
-    [x],
-    (a) => tf.clone(a) as T,
-    (dy) => [tf.zerosLike(dy)],
+    [],
+    () => tf.clone(x) as T,
+    () => [],
   );
 }

@@ -3,8 +3,10 @@ import { stopGradient } from './gradient';
 
 const EPS = 1e-8;
 
-function channels(x: tf.Tensor): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  if (x.shape[x.rank - 1] !== 3) throw new Error(`expected 3 channels on the last axis, got shape [${x.shape}]`);
+function channels(x: tf.Tensor, fn: string): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  if (x.rank < 1 || x.shape[x.rank - 1] !== 3) {
+    throw new Error(`${fn}: expected 3 channels on the last axis, got shape [${x.shape}]`);
+  }
   const [a, b, c] = tf.split(x, 3, -1);
   return [a!, b!, c!];
 }
@@ -20,7 +22,7 @@ function maskOf(cond: tf.Tensor): tf.Tensor {
  */
 export function rgbToHsv<T extends tf.Tensor>(rgb: T): T {
   return tf.tidy(() => {
-    const [r, g, b] = channels(rgb);
+    const [r, g, b] = channels(rgb, 'rgbToHsv');
     const [rc, gc, bc] = [stopGradient(r), stopGradient(g), stopGradient(b)];
     // First maximal / minimal channel, like torch's max/min over a dim: the gradient goes to that channel only.
     const isR = maskOf(tf.logicalAnd(tf.greaterEqual(rc, gc), tf.greaterEqual(rc, bc)));
@@ -50,7 +52,7 @@ export function rgbToHsv<T extends tf.Tensor>(rgb: T): T {
 /** HSV (hue in radians) -> RGB as kornia 0.8 `hsv_to_rgb`, channel last. */
 export function hsvToRgb<T extends tf.Tensor>(hsv: T): T {
   return tf.tidy(() => {
-    const [h0, s, v] = channels(hsv);
+    const [h0, s, v] = channels(hsv, 'hsvToRgb');
     const h = tf.div(h0, 2 * Math.PI);
     const h6 = tf.mul(h, 6);
     const hi = tf.mod(tf.floor(h6), 6);

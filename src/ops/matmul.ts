@@ -16,7 +16,8 @@ function swapLast(x: tf.Tensor): tf.Tensor {
  * this is where training time on wasm goes.
  */
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
-  if (a.rank < 2 || b.rank < 2) throw new Error(`matMul: operands must have rank >= 2, got [${a.shape}] and [${b.shape}]`);
+  if (a.rank < 2 || b.rank < 2)
+    throw new Error(`matMul: operands must have rank >= 2, got [${a.shape}] and [${b.shape}]`);
   return tf.tidy(() => {
     const a2 = transposeA ? swapLast(a) : a;
     const b2 = transposeB ? swapLast(b) : b;

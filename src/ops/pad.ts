@@ -29,5 +29,9 @@ function reflectAxis(x: tf.Tensor4D, axis: 1 | 2, before: number, after: number)
 /** PyTorch `padding_mode='reflect'` (edge not repeated) on an NHWC tensor, with a correct gradient on every backend. */
 export function reflectPad(x: tf.Tensor4D, pads: SpatialPads): tf.Tensor4D {
   if (x.rank !== 4) throw new Error(`reflectPad: expected an NHWC tensor of rank 4, got shape [${x.shape}]`);
-  return tf.tidy(() => reflectAxis(reflectAxis(x, 1, pads[0][0], pads[0][1]), 2, pads[1][0], pads[1][1]));
+  return tf.tidy(() => {
+    const y = reflectAxis(reflectAxis(x, 1, pads[0][0], pads[0][1]), 2, pads[1][0], pads[1][1]);
+    // A fresh tensor even for zero pads, so disposing the result never disposes the input.
+    return y === x ? tf.clone(x) : y;
+  });
 }

@@ -43,6 +43,7 @@ export function resizeBilinear(x: tf.Tensor4D, size: [number, number]): tf.Tenso
       const cols = tf.reshape(tf.transpose(y, [2, 0, 1, 3]), [w, b * outH * c]);
       y = tf.transpose(tf.reshape(tf.matMul(rx, cols), [outW, b, outH, c]), [1, 2, 0, 3]);
     }
-    return y as tf.Tensor4D;
+    // A fresh tensor even when the size is unchanged, so disposing the result never disposes the input.
+    return (y === x ? tf.clone(x) : y) as tf.Tensor4D;
   });
 }
