@@ -126,7 +126,7 @@ function inputGradient(
             xShape,
           );
         }
-        const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+        const flipped = tf.transpose(flipSpatial(filter), [0, 1, 3, 2]) as tf.Tensor4D;
         return tf.conv2d(dy, flipped, 1, [[0, 0], fullPads[0], fullPads[1], [0, 0]]);
       }
     }
@@ -181,4 +181,11 @@ function filterGradient(dy: tf.Tensor4D, x: tf.Tensor4D, g: ConvGeometry): tf.Te
 
 function matMul2d(a: tf.Tensor, b: tf.Tensor): tf.Tensor2D {
   return tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+}
+
+/** filter[kh-1-i, kw-1-j] via split + concat of the kh*kw taps: tf.reverse is ~90x slower on the cpu backend. */
+function flipSpatial(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw] = filter.shape;
+  const taps = tf.split(tf.reshape(filter, [kh * kw, -1]), kh * kw, 0).reverse();
+  return tf.reshape(tf.concat(taps, 0), filter.shape);
 }
