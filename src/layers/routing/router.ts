@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { matMul, stopGradient } from '../../ops';
+import { computeAuxLosses } from './aux-losses';
+import type { HostRng } from './rng';
+import { oneHotSlots, selectExperts, sortSlotsAscending } from './selection';
+import type { AuxLosses, AuxLossWeights } from './types';
+
+/** torch.nan_to_num: NaN -> nan, +inf -> posinf, -inf -> neginf; gradient passes through the finite entries. */
+export function nanToNum<T extends tf.Tensor>(x: T, posinf = 20, neginf = -20, nan = 0): T {
+  return tf.tidy(() => {
+    // The conditions are computed on a gradient-free copy: isNaN / isInf / greater have no gradient in tfjs.
+    const c = stopGradient(x);
+    const inf = tf.isInf(c);
+    let y = tf.where(tf.isNaN(c), tf.fill(x.shape, nan), x);
+    y = tf.where(tf.logicalAnd(inf, tf.greater(c, 0)), tf.fill(x.shape, posinf), y);
+    y = tf.where(tf.logicalAnd(inf, tf.less(c, 0)), tf.fill(x.shape, neginf), y);
+    return y as T;
+  });
+}
+
+/** MoE router logits for tokens x [N, d]: clamp((x @ wGate) / sqrt(d), ±clamp), NaN -> 0 (reference §2). */
+export function routerLogits(x: tf.Tensor2D, wGate: tf.Tensor2D, clamp: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    let logits = tf.div(matMul(x, wGate), Math.sqrt(x.shape[1])) as tf.Tensor2D;
+    if (Number.isFinite(clamp)) logits = tf.clipByValue(logits, -clamp, clamp);
+    return nanToNum(logits);
+  });
+}
+
+/**
+ * Noisy top-k gating (training only, reference `top_k_gating`): clean logits + N(0, 1) * (softplus(x @ wNoise) + 1e-3),
+ * then NaN -> 0, ±inf -> ±20. `seed` makes the draw reproducible.
+ */
+export function noisyLogits(clean: tf.Tensor2D, x: tf.Tensor2D, wNoise: tf.Tensor2D, seed?: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const std = nanToNum(tf.add(tf.softplus(matMul(x, wNoise)), 1e-3), 1e3, 1e-3, 1e-3);
+    const noise = tf.randomNormal(clean.shape, 0, 1, 'float32', seed);
+    return nanToNum(tf.add(clean, tf.mul(noise, std)) as tf.Tensor2D);
+  });
+}
+
+/**
+ * Attention-gate logits (multi_attention_1, reference §3): query tokens [G, Tq, d] against per-group expert keys
+ * [G, E, d]: logits = q · key_e / sqrt(d), NaN -> 0, ±inf -> ±20, no clamp. Returns [G * Tq, E].
+ */
+export function attentionGateLogits(query: tf.Tensor3D, gateKeys: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [g, tq, d] = query.shape;
+    const scores = tf.div(tf.matMul(query, gateKeys, false, true), Math.sqrt(d));
+    return nanToNum(tf.reshape(scores, [g * tq, gateKeys.shape[1]]) as tf.Tensor2D);
+  });
+}
+
+export interface RouteOptions {
+  k: number;
+  /** How many of the k slots are sampled (the reference's sample_topk); 0 = deterministic top-k. */
+  sampleCount: number;
+  /** [N * k] expert ids to use instead of the router's choice, or null. */
+  override: Int32Array | null;
+  /** 'ascending' reorders each token's slots by expert id (MoE 'slots' output). */
+  slotOrder: 'selection' | 'ascending';
+  rng: HostRng;
+  auxWeights: AuxLossWeights;
+}
+
+export interface Route {
+  /** [N * k] expert ids, slot order. */
+  indices: Int32Array;
+  /** [N, k] gates with gradient to the logits: p_e / (sum of chosen p + 1e-6). */
+  gates: tf.Tensor2D;
+  /** [N, E] gates scattered to their experts (zeros elsewhere). */
+  denseGates: tf.Tensor2D;
+  /** [N, k, E] one-hot of `indices` (constant). */
+  slotOneHot: tf.Tensor3D;
+  aux: AuxLosses;
+}
+
+/**
+ * Softmax routing of N tokens from their logits [N, E]: choose k experts per token on the host, then build the
+ * gates from the probs through a constant one-hot (the selection itself carries no gradient, the gate values do).
+ * Call inside a tidy.
+ */
+export function route(logits: tf.Tensor2D, opts: RouteOptions): Route {
+  const [n, e] = logits.shape;
+  const { k } = opts;
+  const probs = tf.softmax(logits) as tf.Tensor2D;
+  let indices: Int32Array;
+  if (opts.override) {
+    indices = opts.override.slice();
+  } else {
+    indices = selectExperts(probs.dataSync(), n, e, k, opts.sampleCount, opts.rng);
+  }
+  if (opts.slotOrder === 'ascending') sortSlotsAscending(indices, k);
+  const slotOneHot = tf.tensor3d(oneHotSlots(indices, k, e), [n, k, e]);
+  const chosen = tf.sum(tf.mul(tf.expandDims(probs, 1), slotOneHot), 2) as tf.Tensor2D;
+  const gates = tf.div(chosen, tf.add(tf.sum(chosen, 1, true), 1e-6)) as tf.Tensor2D;
+  const denseGates = tf.sum(tf.mul(tf.expandDims(gates, 2), slotOneHot), 1) as tf.Tensor2D;
+  const aux = computeAuxLosses(probs, denseGates, logits, opts.auxWeights);
+  return { indices, gates, denseGates, slotOneHot, aux };
+}
