@@ -1,1 +1,10 @@
-export {};
+// The ISP stage of MASR-Net: differentiable per-pixel colour matrix, gamma and saturation (channel-last images in [0, 1]).
+export {
+  applyColorMatrix,
+  colorMatrixFromParams,
+  colorCorrectionStrength,
+  type ColorMatrixOptions,
+} from './color-matrix';
+export { applyGamma } from './gamma';
+export { applySaturation, saturationFactor } from './saturation';
+export { applyIsp, type IspMaps } from './pipeline';

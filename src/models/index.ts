@@ -1,1 +1,24 @@
-export {};
+// The MASR-Net model: presets, config, reference weight import/export, tfjs save/load, parity check, counters.
+export { MASRNet, type EnhanceWithMapsResult, type ComputeLossOptions, type ParamCounts } from './masr-net';
+export {
+  presetConfig,
+  mergeConfig,
+  validateConfig,
+  type MASRNetConfig,
+  type MASRNetOverrides,
+  type MASRNetPreset,
+  type MasrAttentionConfig,
+  type MasrMoeConfig,
+  type MasrDecoderConfig,
+} from './config';
+export { countFlops, type FlopsBreakdown } from './flops';
+export { MasrNetwork, ROUTING_LAYER_NAMES, type RoutingLayerName, type ForwardResult } from './network';
+export {
+  runParity,
+  formatParityTable,
+  type ParityReport,
+  type ParityStage,
+  type ParityRouting,
+  type ParityOptions,
+} from './parity';
+export { fileSystemHandler } from './fs-handler';

@@ -1,0 +1,12 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkImage, checkMap } from './color-matrix';
+
+/**
+ * The reference's per-pixel gamma: clamp((L + eps) ^ (1 + gammaMap), eps, 1).
+ * image [B, H, W, 3], gammaMap [B, H, W, 1] (the increment Δ; the exponent is 1 + Δ).
+ */
+export function applyGamma(image: tf.Tensor4D, gammaMap: tf.Tensor4D, epsilon = 1e-5): tf.Tensor4D {
+  checkImage(image, 'applyGamma');
+  checkMap(gammaMap, image, 1, 'applyGamma', 'gammaMap');
+  return tf.tidy(() => tf.clipByValue(tf.pow(tf.add(image, epsilon), tf.add(gammaMap, 1)), epsilon, 1) as tf.Tensor4D);
+}

@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { hsvToRgb, rgbToHsv } from '../ops/index';
+import { checkImage, checkMap } from './color-matrix';
+
+/** The saturation factor the reference uses: 1.5 + 0.4 * tanh(map), always in (1.1, 1.9). */
+export function saturationFactor(saturationMap: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.add(1.5, tf.mul(tf.tanh(saturationMap), 0.4)));
+}
+
+/**
+ * The reference's per-pixel saturation boost (contrast_enhancement_pixelwise): RGB -> HSV (kornia 0.8), S times
+ * 1.5 + 0.4 tanh(map) clamped to [0, 1], HSV -> RGB, clamped to [1e-8, 1].
+ * image [B, H, W, 3] in [0, 1], saturationMap [B, H, W, 1].
+ */
+export function applySaturation(image: tf.Tensor4D, saturationMap: tf.Tensor4D): tf.Tensor4D {
+  checkImage(image, 'applySaturation');
+  checkMap(saturationMap, image, 1, 'applySaturation', 'saturationMap');
+  return tf.tidy(() => {
+    const [h, s, v] = tf.split(rgbToHsv(image), 3, -1);
+    const boosted = tf.clipByValue(tf.mul(s!, saturationFactor(saturationMap)), 0, 1);
+    return tf.clipByValue(hsvToRgb(tf.concat([h!, boosted, v!], -1)), 1e-8, 1) as tf.Tensor4D;
+  });
+}

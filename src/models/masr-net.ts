@@ -1,0 +1,253 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { colorCorrectionStrength, colorMatrixFromParams, saturationFactor } from '../isp/index';
+import type { ReferenceWeight } from '../layers/blocks/common';
+import { DEFAULT_NEIGHBOUR_INDICES } from '../layers/blocks/neighbour-searcher';
+import { masrCompositeLoss, type VggPerceptualLoss } from '../losses/index';
+import {
+  mergeConfig,
+  presetConfig,
+  validateConfig,
+  windowPixels,
+  type MASRNetConfig,
+  type MASRNetOverrides,
+  type MASRNetPreset,
+} from './config';
+import { countFlops } from './flops';
+import { MasrNetwork } from './network';
+import { cropTo, padToMultiple } from './padding';
+import { assignLoaded, loadArtifacts, saveModel } from './persistence';
+import { exportReferenceWeights, importReferenceWeights, type ReferenceBuffer } from './weights-io';
+
+/** The per-pixel ISP maps of `enhanceWithMaps`, all [B, H, W, ·] at the input size. */
+export interface EnhanceWithMapsResult {
+  enhanced: tf.Tensor4D;
+  /** The gamma exponent 1 + Δ [B, H, W, 1] (the reference's return_isp_params 'gamma_map'). */
+  gamma: tf.Tensor4D;
+  /** The applied colour matrix M = clamp(I + 0.5 * params, ±3), row-major 3x3 per pixel, [B, H, W, 9]. */
+  colorMatrix: tf.Tensor4D;
+  /** ‖off-diagonal‖ / (‖diagonal‖ + 1e-8) of the raw colour parameters [B, H, W, 1] ('color_correction_strength'). */
+  colorStrength: tf.Tensor4D;
+  /** The saturation factor 1.5 + 0.4 tanh(map) [B, H, W, 1] ('saturation_map'). */
+  saturation: tf.Tensor4D;
+}
+
+export interface ComputeLossOptions {
+  /** Dropout, attention dropout and the sampled second MoA expert on. Default true. */
+  training?: boolean;
+  /** The VGG16 perceptual term; null/omitted leaves it out of the total. */
+  perceptual?: VggPerceptualLoss | null;
+}
+
+/** Parameter counts. `unused` are reference weights that never affect the output, kept (non-trainable) for checkpoints. */
+export interface ParamCounts {
+  trainable: number;
+  unused: number;
+  total: number;
+}
+
+/**
+ * Keys of the reference state_dict that are loaded and exported but never affect the output: every router's
+ * `w_atten_gate` and multi_attention_1's `q_proj.moe.w_gate` (474 parameters in the reference configs, held as
+ * non-trainable weights), and ColorTransform's debug buffers.
+ */
+function unusedKeys(weights: ReferenceWeight[]): Set<string> {
+  const keys = weights.filter((w) => !w.variable.trainable).map((w) => w.key);
+  return new Set([...keys, 'color_transform.det_stats', 'color_transform.matrix_stats']);
+}
+
+/**
+ * MASR-Net (Britark/MASR-Net) for low-light enhancement: images [B, H, W, 3] in [0, 1] -> enhanced images, with
+ * reference-compatible weights (PyTorch safetensors import/export) and tfjs save/load.
+ *
+ * Inference is deterministic by default: the reference samples its second attention expert even in eval; set
+ * `sampleSecondExpert: 'always'` to reproduce that.
+ */
+export class MASRNet {
+  readonly config: MASRNetConfig;
+  /** The layers, for custom use (routing inspection, per-block calls). */
+  readonly network: MasrNetwork;
+  private colorStats = { det: new Float32Array(4), matrix: new Float32Array(4) };
+
+  private constructor(config: MASRNetConfig) {
+    validateConfig(config);
+    this.config = config;
+    this.network = new MasrNetwork(config);
+  }
+
+  /** A new randomly initialised model from a preset ('lolv1' default) and overrides of any config field. */
+  static create(preset: MASRNetPreset = 'lolv1', overrides?: MASRNetOverrides): MASRNet {
+    return new MASRNet(mergeConfig(presetConfig(preset), overrides));
+  }
+
+  /** A new randomly initialised model from a full config (e.g. one read back from JSON). */
+  static fromConfig(config: MASRNetConfig): MASRNet {
+    const base = presetConfig('lolv1');
+    return new MASRNet(mergeConfig(base, config as MASRNetOverrides));
+  }
+
+  private buffers(): ReferenceBuffer[] {
+    const searcher = this.network.neighbours;
+    return [
+      {
+        key: 'color_transform.det_stats',
+        dtype: 'F32',
+        shape: [4],
+        get: () => this.colorStats.det,
+        set: (v) => (this.colorStats.det = Float32Array.from(v)),
+      },
+      {
+        key: 'color_transform.matrix_stats',
+        dtype: 'F32',
+        shape: [4],
+        get: () => this.colorStats.matrix,
+        set: (v) => (this.colorStats.matrix = Float32Array.from(v)),
+      },
+      {
+        key: 'patch_neighbor_searcher.neighbor_indices',
+        dtype: 'I64',
+        shape: [DEFAULT_NEIGHBOUR_INDICES.length],
+        get: () => searcher.neighbourIndices,
+        set: (v) => {
+          const idx = Array.from(v, Number);
+          if (idx.some((i) => !Number.isInteger(i) || i < 0 || i > 8)) {
+            throw new Error(`MASRNet: patch_neighbor_searcher.neighbor_indices must be in 0..8, got [${idx}]`);
+          }
+          searcher.neighbourIndices.splice(0, searcher.neighbourIndices.length, ...idx);
+        },
+      },
+    ];
+  }
+
+  private runForward(images: tf.Tensor4D, training: boolean) {
+    if (images.rank !== 4 || images.shape[3] !== 3)
+      throw new Error(`MASRNet: images must be [B, H, W, 3], got [${images.shape}]`);
+    const [, h, w] = images.shape;
+    const padded = padToMultiple(images, windowPixels(this.config));
+    try {
+      const out = this.network.forward(padded, { training });
+      return { out, crop: (t: tf.Tensor4D) => cropTo(t, h, w) };
+    } finally {
+      padded.dispose();
+    }
+  }
+
+  /** Enhances images [B, H, W, 3] in [0, 1] of any size (reflect-padded to the window grid, cropped back). */
+  enhance(images: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const { out, crop } = this.runForward(images, false);
+      return crop(out.enhanced);
+    });
+  }
+
+  /** Like enhance, plus the per-pixel ISP maps the reference returns with `return_isp_params` (for visualisation). */
+  enhanceWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
+    return tf.tidy(() => {
+      const { out, crop } = this.runForward(images, false);
+      const color = crop(out.maps.color);
+      return {
+        enhanced: crop(out.enhanced),
+        gamma: tf.add(crop(out.maps.gamma), 1) as tf.Tensor4D,
+        colorMatrix: colorMatrixFromParams(color, { residualScale: this.config.colorResidualScale }),
+        colorStrength: colorCorrectionStrength(color),
+        saturation: saturationFactor(crop(out.maps.saturation)) as tf.Tensor4D,
+      };
+    });
+  }
+
+  /**
+   * The composite training loss (reference §10) of enhancing `input` against `target` (both [B, H, W, 3] in [0, 1]),
+   * differentiable: use it inside `optimizer.minimize(() => model.computeLoss(x, y).total, false, model.trainableVariables)`.
+   * The routing aux term is the mean of the seven routing layers' aux losses. Returns new tensors.
+   */
+  computeLoss(
+    input: tf.Tensor4D,
+    target: tf.Tensor4D,
+    options: ComputeLossOptions = {},
+  ): { total: tf.Scalar; terms: Record<string, tf.Scalar> } {
+    if (!tf.util.arraysEqual(input.shape, target.shape)) {
+      throw new Error(`MASRNet.computeLoss: input [${input.shape}] and target [${target.shape}] differ in shape`);
+    }
+    return tf.tidy(() => {
+      const { out, crop } = this.runForward(input, options.training ?? true);
+      const { total, terms } = masrCompositeLoss(crop(out.enhanced), target, out.aux, {
+        weights: this.config.lossWeights,
+        perceptual: options.perceptual ?? null,
+      });
+      return { total, terms: { ...terms } as Record<string, tf.Scalar> };
+    });
+  }
+
+  /** The trainable variables (for `optimizer.minimize(f, returnCost, varList)`). */
+  get trainableVariables(): tf.Variable[] {
+    return this.network.layers().flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+  }
+
+  /**
+   * Parameter counts. The reference counts 4,935,121 (ps4/ws2) / 4,861,393 (ps2/ws4); 474 of those are router weights
+   * it never uses (every `w_atten_gate`, multi_attention_1's `q_proj.moe.w_gate`), kept here non-trainable so
+   * checkpoints round-trip: trainable 4,934,647 / 4,860,919, unused 474. Buffers are not parameters.
+   */
+  countParams(): ParamCounts {
+    let trainable = 0;
+    let unused = 0;
+    for (const w of this.network.referenceWeights()) {
+      const n = (w.variable.shape as number[]).reduce((a, b) => a * b, 1);
+      if (w.variable.trainable) trainable += n;
+      else unused += n;
+    }
+    return { trainable, unused, total: trainable + unused };
+  }
+
+  /** FLOPs (2 x MACs) of one forward pass at H x W (64.3 G at 400x600 for lolv1). */
+  flops(height: number, width: number): number {
+    return countFlops(this.config, height, width).total;
+  }
+
+  /**
+   * Loads a reference PyTorch state_dict saved as safetensors (key names of Britark/MASR-Net's `Model`, layouts
+   * converted here). Throws listing unknown, missing and mis-shaped keys. Returns the keys that were loaded but never
+   * affect the output: every router's `w_atten_gate`, multi_attention_1's `q_proj.moe.w_gate`, ColorTransform's debug
+   * buffers, and the frozen VGG16 of the reference's perceptual loss (`perceptual_loss.*`, in checkpoints from its
+   * train.py), which is not part of the network and is not exported back.
+   */
+  loadSafetensors(bytes: Uint8Array): { unused: string[] } {
+    const weights = this.network.referenceWeights();
+    return importReferenceWeights(bytes, weights, this.buffers(), unusedKeys(weights));
+  }
+
+  /** The weights as a reference state_dict in safetensors (same keys and layouts; loadSafetensors∘toSafetensors = identity). */
+  toSafetensors(): Uint8Array {
+    return exportReferenceWeights(this.network.referenceWeights(), this.buffers(), {
+      format: 'pt',
+      model: 'MASR-Net (masr-net)',
+      patch_size: String(this.config.patchSize),
+      win_size: String(this.config.windowSize),
+    });
+  }
+
+  /** Saves config + weights in the tfjs format (model.json + weights.bin). In Node, 'file://dir' works without tfjs-node. */
+  async save(handlerOrUrl: tf.io.IOHandler | string): Promise<void> {
+    await saveModel(handlerOrUrl, this.config, this.network.referenceWeights(), this.buffers());
+  }
+
+  /** Loads a model saved by `save`. */
+  static async load(handlerOrUrl: tf.io.IOHandler | string): Promise<MASRNet> {
+    const { config, tensors } = await loadArtifacts(handlerOrUrl);
+    try {
+      const model = MASRNet.fromConfig(config);
+      try {
+        assignLoaded(tensors, model.network.referenceWeights(), model.buffers());
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
+      return model;
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { countFlops, MASRNet, presetConfig } from '../../src/models/index';
+import { maxAbsDiff, randomTensor } from '../helpers/gradcheck';
+
+describe(`MASRNet model (${tf.getBackend()})`, () => {
+  it('parameter counts equal the reference (474 unused router weights kept non-trainable)', () => {
+    const v1 = MASRNet.create('lolv1');
+    const v2 = MASRNet.create('lolv2');
+    expect(v1.countParams()).toEqual({ trainable: 4_934_647, unused: 474, total: 4_935_121 });
+    expect(v2.countParams()).toEqual({ trainable: 4_860_919, unused: 474, total: 4_861_393 });
+    expect(MASRNet.create('lsrw').countParams().total).toBe(4_935_121);
+    // trainableVariables holds exactly the trainable parameters.
+    expect(v1.trainableVariables.reduce((n, v) => n + v.size, 0)).toBe(4_934_647);
+    v1.dispose();
+    v2.dispose();
+  });
+
+  it('FLOPs match the reference anchors within 1% (64.3 / 17.6 G for lolv1, 79.1 / 21.6 G for lolv2)', () => {
+    const anchors: [Parameters<typeof presetConfig>[0], number, number, number][] = [
+      ['lolv1', 400, 600, 64.3e9],
+      ['lolv1', 256, 256, 17.6e9],
+      ['lolv2', 400, 600, 79.1e9],
+      ['lolv2', 256, 256, 21.6e9],
+    ];
+    for (const [preset, h, w, ref] of anchors) {
+      const got = countFlops(presetConfig(preset), h, w).total;
+      expect(Math.abs(got - ref) / ref, `${preset} ${h}x${w}: ${got}`).toBeLessThan(0.01);
+    }
+    const m = countFlops(presetConfig('lolv1'), 400, 600).modules;
+    expect(m.moe_3! / 1e9).toBeCloseTo(15.5, 1);
+    expect(m.moe_2! / 1e9).toBeCloseTo(11.1, 1);
+    expect(m.isp_2! / 1e9).toBeCloseTo(7.2, 1);
+    expect(m.param_smoother! / 1e9).toBeCloseTo(5.9, 1);
+    expect(m.moe_1! / 1e9).toBeCloseTo(5.5, 1);
+    expect(m.feature_extractor! / 1e9).toBeCloseTo(4.1, 1);
+  });
+
+  it('config: presets, deep overrides, validation errors, JSON round trip', () => {
+    const m = MASRNet.create('lolv1', {
+      moe: [
+        { numExperts: 4, k: 3, hiddenSizes: [32] },
+        { numExperts: 3, k: 2, hiddenSizes: [16] },
+        { numExperts: 3, k: 1, hiddenSizes: [16, 8] },
+      ],
+      eispGenerator: { hiddenDim: 64 },
+      lossWeights: { lab: 0 },
+    });
+    expect(m.config.eispGenerator).toEqual({ hiddenDim: 64, dropout: 0.05 });
+    expect(m.config.lossWeights.lab).toBe(0);
+    expect(m.config.lossWeights.charbonnier).toBe(1.523);
+    const json = JSON.parse(JSON.stringify(m.config));
+    const copy = MASRNet.fromConfig(json);
+    expect(copy.config).toEqual(m.config);
+    expect(copy.countParams()).toEqual(m.countParams());
+    expect(() => MASRNet.create('lolv3' as never)).toThrow(/unknown preset 'lolv3'/);
+    expect(() => MASRNet.create('lolv1', { patchSize: 0 })).toThrow(/patchSize must be a positive integer/);
+    expect(() => MASRNet.create('lolv1', { qkGenerator: { numHeads: 2 } })).toThrow(/numHeads must be 3/);
+    expect(() => MASRNet.create('lolv1', { widht: 3 } as never)).toThrow(/unknown field 'widht'/);
+    m.dispose();
+    copy.dispose();
+  });
+
+  it('any size: odd sizes are reflect-padded to the window grid and cropped back', () => {
+    const m = MASRNet.create('lolv1');
+    const x = randomTensor([1, 20, 28, 3], 3, 0, 1) as tf.Tensor4D;
+    const y = m.enhance(x);
+    expect(y.shape).toEqual([1, 20, 28, 3]);
+    // Same as enhancing the PyTorch-reflect-padded 24x32 image and cropping.
+    const padded = tf.mirrorPad(
+      x,
+      [
+        [0, 0],
+        [0, 4],
+        [0, 4],
+        [0, 0],
+      ],
+      'reflect',
+    );
+    const full = m.enhance(padded);
+    const crop = tf.slice(full, [0, 0, 0, 0], [1, 20, 28, 3]);
+    expect(maxAbsDiff(y, crop)).toBeLessThan(1e-6);
+    const v = y.dataSync();
+    expect(Math.min(...v)).toBeGreaterThan(0);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    // Smaller than one window, and a single row.
+    const tiny = m.enhance(randomTensor([2, 5, 1, 3], 4, 0, 1) as tf.Tensor4D);
+    expect(tiny.shape).toEqual([2, 5, 1, 3]);
+    expect(() => m.enhance(tf.zeros([1, 8, 8, 4]) as tf.Tensor4D)).toThrow(/\[B, H, W, 3\]/);
+    tf.dispose([x, y, padded, full, crop, tiny]);
+    m.dispose();
+  });
+
+  it('enhanceWithMaps: the ISP maps at the input size, consistent with enhance; numTensors unchanged', () => {
+    const m = MASRNet.create('lolv2');
+    const x = randomTensor([1, 12, 16, 3], 5, 0, 1) as tf.Tensor4D;
+    const r = m.enhanceWithMaps(x);
+    expect(r.enhanced.shape).toEqual([1, 12, 16, 3]);
+    expect(r.gamma.shape).toEqual([1, 12, 16, 1]);
+    expect(r.colorMatrix.shape).toEqual([1, 12, 16, 9]);
+    expect(r.colorStrength.shape).toEqual([1, 12, 16, 1]);
+    expect(r.saturation.shape).toEqual([1, 12, 16, 1]);
+    const s = r.saturation.dataSync();
+    expect(Math.min(...s)).toBeGreaterThan(1.1);
+    expect(Math.max(...s)).toBeLessThan(1.9);
+    const y = m.enhance(x);
+    expect(maxAbsDiff(y, r.enhanced)).toBe(0);
+    tf.dispose([y, ...Object.values(r)]);
+    tf.dispose(m.enhance(x)); // warm the kept routing records
+    const before = tf.memory().numTensors;
+    tf.dispose(m.enhance(x));
+    const again = m.enhanceWithMaps(x);
+    tf.dispose(Object.values(again));
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    m.dispose();
+  });
+});
