@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { stopGradient } from '../ops/index';
+import { mergeChannels, splitChannels, stopGradient } from '../ops/index';
 
 export interface ColorMatrixOptions {
   /** M = I + residualScale * params. Default 0.5 (the reference's ColorTransform). */
@@ -50,14 +50,19 @@ export function applyColorMatrix(
   checkImage(image, 'applyColorMatrix');
   checkMap(params, image, 9, 'applyColorMatrix', 'params');
   return tf.tidy(() => {
-    const [b, h, w] = image.shape;
-    const m = tf.reshape(colorMatrixFromParams(params, options), [b, h, w, 3, 3]);
-    const out = tf.sum(tf.mul(tf.expandDims(image, -1), m), 3);
-    const probe = stopGradient(out);
-    // PyTorch's clamp keeps NaN, some tfjs backends (wasm) do not: a NaN parameter in column j must still poison out_j.
-    const nanColumns = tf.any(tf.reshape(tf.isNaN(stopGradient(params)), [b, h, w, 3, 3]), 3);
-    const bad = tf.logicalOr(tf.logicalOr(tf.isNaN(probe), tf.isInf(probe)), nanColumns);
-    return tf.clipByValue(tf.where(bad, image, out), 1e-5, 1) as tf.Tensor4D;
+    // Per-channel planes: channel-last reshapes/sums at full resolution are slow on wasm (see ops splitChannels).
+    const m = splitChannels(colorMatrixFromParams(params, options));
+    const raw = splitChannels(stopGradient(params));
+    const x = splitChannels(image);
+    const outs = [0, 1, 2].map((j) => {
+      // Row-vector pixel: out_j = sum_i in_i * M[i][j], M[i][j] = param 3i + j.
+      const out = tf.addN([0, 1, 2].map((i) => tf.mul(x[i]!, m[3 * i + j]!)));
+      const probe = stopGradient(out);
+      const nanColumn = tf.logicalOr(tf.logicalOr(tf.isNaN(raw[j]!), tf.isNaN(raw[3 + j]!)), tf.isNaN(raw[6 + j]!));
+      const bad = tf.logicalOr(tf.logicalOr(tf.isNaN(probe), tf.isInf(probe)), nanColumn);
+      return tf.where(bad, x[j]!, out);
+    });
+    return tf.clipByValue(mergeChannels(outs), 1e-5, 1) as tf.Tensor4D;
   });
 }
 

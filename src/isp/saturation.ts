@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { hsvToRgb, rgbToHsv } from '../ops/index';
+import { hsvToRgbPlanes, mergeChannels, rgbToHsvPlanes, splitChannels } from '../ops/index';
 import { checkImage, checkMap } from './color-matrix';
 
 /** The saturation factor the reference uses: 1.5 + 0.4 * tanh(map), always in (1.1, 1.9). */
@@ -16,8 +16,9 @@ export function applySaturation(image: tf.Tensor4D, saturationMap: tf.Tensor4D):
   checkImage(image, 'applySaturation');
   checkMap(saturationMap, image, 1, 'applySaturation', 'saturationMap');
   return tf.tidy(() => {
-    const [h, s, v] = tf.split(rgbToHsv(image), 3, -1);
-    const boosted = tf.clipByValue(tf.mul(s!, saturationFactor(saturationMap)), 0, 1);
-    return tf.clipByValue(hsvToRgb(tf.concat([h!, boosted, v!], -1)), 1e-8, 1) as tf.Tensor4D;
+    // Channel planes throughout: channel-last split/concat at full resolution is slow on wasm.
+    const [h, s, v] = rgbToHsvPlanes(splitChannels(image));
+    const boosted = tf.clipByValue(tf.mul(s, saturationFactor(saturationMap)), 0, 1);
+    return tf.clipByValue(mergeChannels(hsvToRgbPlanes([h, boosted, v])), 1e-8, 1) as tf.Tensor4D;
   });
 }

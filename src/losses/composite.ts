@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkpoint } from '../ops/index';
 import { charbonnierLoss } from './charbonnier';
 import { assertImagePair } from './checks';
 import { labColorLoss } from './lab';
@@ -73,13 +74,17 @@ export function masrCompositeLoss(
   }
   const vgg = options.perceptual ?? null;
   return tf.tidy(() => {
+    // Each image term is checkpointed: its full-resolution intermediates are recomputed in the backward pass
+    // instead of being held by the tape (see ops/checkpoint).
+    const term = (f: (p: tf.Tensor, t: tf.Tensor) => tf.Scalar) =>
+      checkpoint((p, t) => f(p!, t!), [pred], [], [target]) as tf.Scalar;
     const terms = {
-      charbonnier: charbonnierLoss(pred, target),
-      perceptual: vgg ? vgg.compute(pred, target) : tf.scalar(0),
+      charbonnier: term(charbonnierLoss),
+      perceptual: vgg ? term((p, t) => vgg.compute(p, t)) : tf.scalar(0),
       aux: (typeof aux === 'number' ? tf.scalar(aux) : tf.clone(aux)) as tf.Scalar,
-      psnr: psnrLoss(pred, target),
-      ssim: ssimLoss(pred, target),
-      lab: labColorLoss(pred, target),
+      psnr: term(psnrLoss),
+      ssim: term(ssimLoss),
+      lab: term(labColorLoss),
     };
     const weighted = (Object.keys(terms) as (keyof MasrLossWeights)[])
       .filter((k) => k !== 'perceptual' || vgg)

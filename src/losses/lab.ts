@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { meanAll } from './reduce';
-import { stopGradient } from '../ops';
+import { matMul, stopGradient } from '../ops';
 import { assertImagePair, zeroIfNaN } from './checks';
 
 /** sRGB (D65) -> XYZ, rows X, Y, Z. */
@@ -35,7 +35,7 @@ export function rgbToLabAB(rgb: tf.Tensor4D): tf.Tensor4D {
     );
     // xyz[p, j] = sum_i linear[p, i] * M[j][i], then / white[j] (same order as the reference, for float32 parity).
     const m = tf.tensor2d(RGB_TO_XYZ, [3, 3]);
-    const xyz = tf.clipByValue(tf.div(tf.matMul(tf.reshape(linear, [-1, 3]), m, false, true), D65_WHITE), 1e-8, 10);
+    const xyz = tf.clipByValue(tf.div(matMul(tf.reshape(linear, [-1, 3]), m, false, true), D65_WHITE), 1e-8, 10);
     const f = select(xyz, (s) => tf.greater(s, 0.008856), tf.pow(xyz, 1 / 3), tf.add(tf.mul(xyz, 7.787), 16 / 116));
     const [fx, fy, fz] = tf.split(f, 3, 1);
     const a = tf.clipByValue(tf.mul(tf.sub(fx!, fy!), 500), -128, 128);

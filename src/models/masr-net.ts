@@ -143,13 +143,14 @@ export class MASRNet {
   enhanceWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
     return tf.tidy(() => {
       const { out, crop } = this.runForward(images, false);
-      const color = crop(out.maps.color);
+      const maps = out.maps!; // present outside training
+      const color = crop(maps.color);
       return {
         enhanced: crop(out.enhanced),
-        gamma: tf.add(crop(out.maps.gamma), 1) as tf.Tensor4D,
+        gamma: tf.add(crop(maps.gamma), 1) as tf.Tensor4D,
         colorMatrix: colorMatrixFromParams(color, { residualScale: this.config.colorResidualScale }),
         colorStrength: colorCorrectionStrength(color),
-        saturation: saturationFactor(crop(out.maps.saturation)) as tf.Tensor4D,
+        saturation: saturationFactor(crop(maps.saturation)) as tf.Tensor4D,
       };
     });
   }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyIsp, type IspMaps } from '../isp/index';
+import { checkpoint } from '../ops/index';
 import { buildNested, type ReferenceWeight, type Shape } from '../layers/blocks/common';
 import { EispGenerator } from '../layers/blocks/eisp-generator';
 import { IspDecoder } from '../layers/blocks/isp-decoder';
@@ -34,8 +35,8 @@ export const ROUTING_LAYER_NAMES: readonly RoutingLayerName[] = [
 export interface ForwardResult {
   /** [B, H, W, 3] in [1e-8, 1]. */
   enhanced: tf.Tensor4D;
-  /** The ISP parameter maps as predicted (gamma increment, colour params, saturation logits). */
-  maps: IspMaps;
+  /** The ISP parameter maps as predicted (gamma increment, colour params, saturation logits); not kept in training. */
+  maps?: IspMaps;
   /** Mean of the seven routing layers' weighted aux losses (reference §9). */
   aux: tf.Scalar;
 }
@@ -296,7 +297,11 @@ export class MasrNetwork {
     const d = c.embedDim;
     const slots = c.qkGenerator.numHeads;
     return tf.tidy((): tf.TensorContainer => {
-      const features = this.patchEmbed.call(images) as tf.Tensor4D;
+      // Training checkpoints the full-resolution parts (feature extractor; maps + ISP): their intermediates are
+      // recomputed in the backward pass instead of held by the tape, which the wasm heap could not hold.
+      const features = training
+        ? checkpoint((img) => this.patchEmbed.call(img!) as tf.Tensor4D, [images], variablesOf(this.patchEmbed))
+        : (this.patchEmbed.call(images) as tf.Tensor4D);
       const windows = windowPartition(features, c.windowSize);
       rec('features_windows', windows);
       const eIsp = this.eispGenerator.call(windows, kw) as tf.Tensor;
@@ -338,48 +343,34 @@ export class MasrNetwork {
       const attn4 = this.block4.forward(moe3, null, training, stage(4, 'attn_output_4'));
 
       const slot = (j: number) => tf.reshape(tf.slice(attn4, [0, 0, j, 0], [bsz, p, 1, d]), [bsz * p, d]);
-      const mapOf = (
-        j: number,
-        dec: IspDecoder,
-        gen: MapGenerator,
-        refIndex: string,
-        names: Record<string, string>,
-      ) => {
+      const perWindow = (j: number, dec: IspDecoder, refIndex: string) => {
         const raw = dec.call(slot(j), kw) as tf.Tensor2D;
         rec(`isp_final_${refIndex}_raw`, raw);
-        const perWindow = tf.reshape(raw, [bsz, gh, gw, raw.shape[1]]) as tf.Tensor4D;
-        return gen.generate(perWindow, training, (name, t) => {
-          const key = names[name];
-          if (key) rec(key, t);
-        });
+        return tf.reshape(raw, [bsz, gh, gw, raw.shape[1]]) as tf.Tensor4D;
       };
-      const gamma = mapOf(0, this.decoders.gamma, this.mapGenerators.gamma, '1', {
-        mix: 'gamma_map_mix',
-        ffn: 'mod.isp_final_1_mlp.call0',
-        'anti_checkerboard.call0': 'mod.anti_checkerboard_gamma.call0',
-        'anti_checkerboard.call1': 'mod.anti_checkerboard_gamma.call1',
-      });
-      rec('gamma_map', gamma);
-      const color = mapOf(1, this.decoders.color, this.mapGenerators.color, '2', {
-        mix: 'color_map_mix',
-        ffn: 'mod.isp_final_2_mlp.call0',
-        'param_smoother.call0': 'mod.param_smoother.call0',
-        'param_smoother.call1': 'mod.param_smoother.call1',
-        'boundary_smoother.call0': 'mod.boundary_smoother.call0',
-        'anti_checkerboard.call0': 'mod.anti_checkerboard_color.call0',
-        'anti_checkerboard.call1': 'mod.anti_checkerboard_color.call1',
-      });
-      rec('color_params_map', color);
-      const saturation = mapOf(2, this.decoders.saturation, this.mapGenerators.saturation, '4', {
-        mix: 'saturation_map_mix',
-        ffn: 'mod.isp_final_4_mlp.call0',
-        'anti_checkerboard.call0': 'mod.anti_checkerboard_saturation.call0',
-        'anti_checkerboard.call1': 'mod.anti_checkerboard_saturation.call1',
-      });
-      rec('saturation_map', saturation);
-
-      const maps: IspMaps = { gamma, color, saturation };
-      const enhanced = applyIsp(images, maps, { color: { residualScale: c.colorResidualScale }, record: rec });
+      const windowParams = [
+        perWindow(0, this.decoders.gamma, '1'),
+        perWindow(1, this.decoders.color, '2'),
+        perWindow(2, this.decoders.saturation, '4'),
+      ];
+      const render = (img: tf.Tensor4D, g: tf.Tensor4D, cp: tf.Tensor4D, sat: tf.Tensor4D) => {
+        const maps = this.renderMaps([g, cp, sat], training, rec);
+        const enhanced = applyIsp(img, maps, { color: { residualScale: c.colorResidualScale }, record: rec });
+        return { enhanced, maps };
+      };
+      let enhanced: tf.Tensor4D;
+      let maps: IspMaps | undefined;
+      if (training) {
+        const gens = Object.values(this.mapGenerators).flatMap((g) => variablesOf(g));
+        enhanced = checkpoint(
+          (img, g, cp, sat) =>
+            render(img as tf.Tensor4D, g as tf.Tensor4D, cp as tf.Tensor4D, sat as tf.Tensor4D).enhanced,
+          [images, ...windowParams],
+          gens,
+        );
+      } else {
+        ({ enhanced, maps } = render(images, windowParams[0]!, windowParams[1]!, windowParams[2]!));
+      }
       rec('enhanced', enhanced);
       const totals = Object.values(this.routingLayers()).map((l) => l.lastAux?.total ?? tf.scalar(0));
       const aux = tf.div(tf.addN(totals), totals.length) as tf.Scalar;
@@ -388,9 +379,49 @@ export class MasrNetwork {
     }) as unknown as ForwardResult;
   }
 
+  /** Per-window decoder outputs [gamma, colour, saturation] -> the smoothed per-pixel ISP maps (reference §7). */
+  private renderMaps(windowParams: tf.Tensor4D[], training: boolean, rec: StageRecorder): IspMaps {
+    const [g, cp, sat] = windowParams as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const run = (gen: MapGenerator, params: tf.Tensor4D, names: Record<string, string>) =>
+      gen.generate(params, training, (name, t) => {
+        const key = names[name];
+        if (key) rec(key, t);
+      });
+    const gamma = run(this.mapGenerators.gamma, g, {
+      mix: 'gamma_map_mix',
+      ffn: 'mod.isp_final_1_mlp.call0',
+      'anti_checkerboard.call0': 'mod.anti_checkerboard_gamma.call0',
+      'anti_checkerboard.call1': 'mod.anti_checkerboard_gamma.call1',
+    });
+    rec('gamma_map', gamma);
+    const color = run(this.mapGenerators.color, cp, {
+      mix: 'color_map_mix',
+      ffn: 'mod.isp_final_2_mlp.call0',
+      'param_smoother.call0': 'mod.param_smoother.call0',
+      'param_smoother.call1': 'mod.param_smoother.call1',
+      'boundary_smoother.call0': 'mod.boundary_smoother.call0',
+      'anti_checkerboard.call0': 'mod.anti_checkerboard_color.call0',
+      'anti_checkerboard.call1': 'mod.anti_checkerboard_color.call1',
+    });
+    rec('color_params_map', color);
+    const saturation = run(this.mapGenerators.saturation, sat, {
+      mix: 'saturation_map_mix',
+      ffn: 'mod.isp_final_4_mlp.call0',
+      'anti_checkerboard.call0': 'mod.anti_checkerboard_saturation.call0',
+      'anti_checkerboard.call1': 'mod.anti_checkerboard_saturation.call1',
+    });
+    rec('saturation_map', saturation);
+    return { gamma, color, saturation };
+  }
+
   dispose(): void {
     for (const l of this.layers()) {
       if (l.built) l.dispose();
     }
   }
+}
+
+/** The variables behind a layer's trainable weights (for checkpoint). */
+function variablesOf(layer: tfl.layers.Layer): tf.Variable[] {
+  return layer.trainableWeights.map((w) => w.read() as tf.Variable);
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul } from '../ops/index';
 import { entryToFloat32, entryToInt32, readSafetensors, type SafetensorsFile } from '../io/safetensors';
 import { masrCompositeLoss } from '../losses/index';
 import { presetConfig, type MASRNetConfig } from './config';
@@ -192,7 +193,7 @@ export function runParity(weights: Uint8Array, activations: Uint8Array, opts: Pa
         const q = qIsp as tf.Tensor;
         slotZero(
           'multi_attention_1',
-          argmaxRows(tf.tidy(() => tf.reshape(tf.matMul(q, t, false, true), [-1, t.shape[2]!]) as tf.Tensor2D)),
+          argmaxRows(tf.tidy(() => tf.reshape(matMul(q, t, false, true), [-1, t.shape[2]!]) as tf.Tensor2D)),
         );
         q.dispose();
         qIsp = null;
@@ -202,7 +203,7 @@ export function runParity(weights: Uint8Array, activations: Uint8Array, opts: Pa
       if (i)
         slotZero(
           `multi_attention_${i}`,
-          argmaxRows(tf.tidy(() => tf.matMul(tf.reshape(t, [-1, d]), wGate(i)) as tf.Tensor2D)),
+          argmaxRows(tf.tidy(() => matMul(tf.reshape(t, [-1, d]), wGate(i)) as tf.Tensor2D)),
         );
     };
     const input = tf.tidy(() => tf.transpose(entryTensor(aFile, 'input'), [0, 2, 3, 1]) as tf.Tensor4D);
@@ -287,7 +288,7 @@ export function runParity(weights: Uint8Array, activations: Uint8Array, opts: Pa
       const err = Math.abs(gh! - height / win) + Math.abs(gw! - width / win);
       stages.push({ name: 'grid_hw', shape: [2], maxAbsError: err, tolerance: 0, kind: 'tokens', ok: err === 0 });
     }
-    tf.dispose([out.enhanced, out.aux, out.maps.color, out.maps.gamma, out.maps.saturation]);
+    tf.dispose([out.enhanced, out.aux, ...Object.values(out.maps ?? {})]);
   } finally {
     model.dispose();
   }

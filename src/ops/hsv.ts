@@ -7,8 +7,32 @@ function channels(x: tf.Tensor, fn: string): [tf.Tensor, tf.Tensor, tf.Tensor] {
   if (x.rank < 1 || x.shape[x.rank - 1] !== 3) {
     throw new Error(`${fn}: expected 3 channels on the last axis, got shape [${x.shape}]`);
   }
-  const [a, b, c] = tf.split(x, 3, -1);
-  return [a!, b!, c!];
+  return splitChannels(x) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * The channels of a channel-last tensor as separate planes [..., 1]. On wasm, slicing or concatenating along the
+ * last axis of a full-resolution image runs ~15x slower than a transpose to channel-first plus contiguous slices.
+ */
+export function splitChannels(x: tf.Tensor): tf.Tensor[] {
+  const c = x.shape[x.rank - 1]!;
+  const planeShape = [...x.shape.slice(0, -1), 1];
+  const planes = tf.transpose(tf.reshape(x, [-1, c]));
+  return tf.split(planes, c, 0).map((p) => tf.reshape(p, planeShape));
+}
+
+/** Inverse of splitChannels: planes [..., 1] -> [..., C]. */
+export function mergeChannels(planes: tf.Tensor[]): tf.Tensor {
+  const shape = [...planes[0]!.shape.slice(0, -1), planes.length];
+  return tf.reshape(
+    tf.transpose(
+      tf.concat(
+        planes.map((p) => tf.reshape(p, [1, -1])),
+        0,
+      ),
+    ),
+    shape,
+  );
 }
 
 /** 1/0 float mask of a boolean condition; constant for autodiff. */
@@ -21,8 +45,12 @@ function maskOf(cond: tf.Tensor): tf.Tensor {
  * hue in radians [0, 2π) from the first maximal channel (R before G before B), 0 where max = min.
  */
 export function rgbToHsv<T extends tf.Tensor>(rgb: T): T {
+  return tf.tidy(() => mergeChannels(rgbToHsvPlanes(channels(rgb, 'rgbToHsv'))) as T);
+}
+
+/** rgbToHsv on separate R, G, B planes (any equal shapes) -> [H, S, V] planes. */
+export function rgbToHsvPlanes([r, g, b]: tf.Tensor[]): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
-    const [r, g, b] = channels(rgb, 'rgbToHsv');
     const [rc, gc, bc] = [stopGradient(r), stopGradient(g), stopGradient(b)];
     // First maximal / minimal channel, like torch's max/min over a dim: the gradient goes to that channel only.
     const isR = maskOf(tf.logicalAnd(tf.greaterEqual(rc, gc), tf.greaterEqual(rc, bc)));
@@ -45,14 +73,18 @@ export function rgbToHsv<T extends tf.Tensor>(rgb: T): T {
     const h3 = tf.add(tf.sub(dg, dr), tf.mul(d, 4));
     const hRaw = tf.div(tf.addN([tf.mul(isR, h1), tf.mul(isG, h2), tf.mul(isB, h3)]), d);
     const h = tf.mul(tf.mod(tf.div(hRaw, 6), 1), 2 * Math.PI);
-    return tf.concat([h, s, v], -1) as T;
+    return [h, s, v] as [tf.Tensor, tf.Tensor, tf.Tensor];
   });
 }
 
 /** HSV (hue in radians) -> RGB as kornia 0.8 `hsv_to_rgb`, channel last. */
 export function hsvToRgb<T extends tf.Tensor>(hsv: T): T {
+  return tf.tidy(() => mergeChannels(hsvToRgbPlanes(channels(hsv, 'hsvToRgb'))) as T);
+}
+
+/** hsvToRgb on separate H, S, V planes -> [R, G, B] planes. */
+export function hsvToRgbPlanes([h0, s, v]: tf.Tensor[]): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.tidy(() => {
-    const [h0, s, v] = channels(hsv, 'hsvToRgb');
     const h = tf.div(h0, 2 * Math.PI);
     const h6 = tf.mul(h, 6);
     const hi = tf.mod(tf.floor(h6), 6);
@@ -67,6 +99,6 @@ export function hsvToRgb<T extends tf.Tensor>(hsv: T): T {
     const red = pick([v, q, p, p, t, v]);
     const green = pick([t, v, v, q, p, p]);
     const blue = pick([p, p, t, v, v, q]);
-    return tf.concat([red, green, blue], -1) as T;
+    return [red, green, blue] as [tf.Tensor, tf.Tensor, tf.Tensor];
   });
 }

@@ -7,6 +7,7 @@ export { resizeBilinear, bilinearMatrix } from './resize';
 export { conv2d, convOutSize, type Conv2dOptions, type ConvPadding } from './conv';
 export { gatherRows, scatterAddRows } from './gather';
 export { topkMask, indicesToMask, type TopKSelection } from './topk';
-export { rgbToHsv, hsvToRgb } from './hsv';
+export { rgbToHsv, hsvToRgb, rgbToHsvPlanes, hsvToRgbPlanes, splitChannels, mergeChannels } from './hsv';
 export { linear, layerNorm, groupNorm } from './nn';
 export { matMul } from './matmul';
+export { checkpoint, scopedRandomSeed } from './checkpoint';

@@ -34,7 +34,7 @@ export function recordActivations(model: MASRNet, input: tf.Tensor4D): Uint8Arra
     if (name === 'moe_1') entries.push([`gate.${name}.slot_expert`, int64(r.indices.dataSync(), r.indices.shape)]);
     add(`aux.${name}`, layers[name].lastAux!.total);
   }
-  tf.dispose([out.enhanced, out.aux, out.maps.color, out.maps.gamma, out.maps.saturation]);
+  tf.dispose([out.enhanced, out.aux, ...Object.values(out.maps ?? {})]);
   return writeSafetensors(entries);
 }
 

@@ -12,7 +12,7 @@ import {
   type ReferenceWeight,
   type Shape,
 } from './common';
-import { pointwise, reflectConv, xavier } from './reflect-conv';
+import { composeBranches, reflectConv, xavier } from './reflect-conv';
 
 export interface SmoothingOptions extends LayerArgs {
   /** Initial residual weight rw. Default 0.1. */
@@ -63,11 +63,9 @@ export class AntiCheckerboard extends tfl.layers.Layer {
       const x = singleInput(inputs, 'AntiCheckerboard') as tf.Tensor4D;
       checkShape(x.shape, 4, this.fusionB.shape[0]!, 'AntiCheckerboard', 'input [B, H, W, C]');
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
-      const branches = tf.concat(
-        [reflectConv(x, f(this.horizontal)), reflectConv(x, f(this.vertical)), reflectConv(x, f(this.diagonal))],
-        3,
-      );
-      const fused = pointwise(branches, f(this.fusionW), this.fusionB.read() as tf.Tensor1D);
+      // [horizontal, vertical, diagonal] -> 1x1 fusion, folded into one 3x3 kernel (exact; see composeBranches).
+      const kernel = composeBranches([f(this.horizontal), f(this.vertical), f(this.diagonal)], f(this.fusionW));
+      const fused = tf.add(reflectConv(x, kernel), this.fusionB.read());
       return tf.add(x, tf.mul(this.rw.read(), fused));
     });
   }

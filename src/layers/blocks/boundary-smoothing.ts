@@ -12,7 +12,7 @@ import {
   type Shape,
 } from './common';
 import type { SmoothingOptions } from './anti-checkerboard';
-import { pointwise, reflectConv, xavier } from './reflect-conv';
+import { composeBranches, reflectConv, xavier } from './reflect-conv';
 
 /**
  * The reference BoundaryAwareSmoothing on an NHWC map [B, H, W, C]: edge = 3x3 and smooth = 5x5 reflect convs (no
@@ -55,8 +55,9 @@ export class BoundaryAwareSmoothing extends tfl.layers.Layer {
       checkShape(x.shape, 4, this.gateB.shape[0]!, 'BoundaryAwareSmoothing', 'input [B, H, W, C]');
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
       const smooth = reflectConv(x, f(this.smooth));
-      const both = tf.concat([reflectConv(x, f(this.edge)), smooth], 3);
-      const g = tf.sigmoid(pointwise(both, f(this.gateW), this.gateB.read() as tf.Tensor1D));
+      // The gate's 1x1 conv over [edge, smooth] folded into one 5x5 kernel (exact; see composeBranches).
+      const gateKernel = composeBranches([f(this.edge), f(this.smooth)], f(this.gateW));
+      const g = tf.sigmoid(tf.add(reflectConv(x, gateKernel), this.gateB.read()));
       // g * smooth + (1 - g) * x - x = g * (smooth - x)
       return tf.add(x, tf.mul(this.rw.read(), tf.mul(g, tf.sub(smooth, x))));
     });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { scopedRandomSeed } from '../../ops/index';
 
 /** Constructor options shared by every tfjs-layers Layer (name, trainable, inputShape, ...). */
 export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -38,7 +39,8 @@ export function isTraining(kwargs: Kwargs | undefined): boolean {
 /** Inverted dropout, only when training and rate > 0 (PyTorch nn.Dropout semantics). */
 export function dropout<T extends tf.Tensor>(x: T, rate: number, training: boolean): T {
   if (!training || rate <= 0) return x;
-  return tf.dropout(x, rate) as T;
+  // Seeded inside a checkpointed function so its recomputation in the backward pass draws the same mask.
+  return tf.dropout(x, rate, undefined, scopedRandomSeed()) as T;
 }
 
 /** A single tensor from the layer inputs, with a clear error otherwise. */

@@ -47,18 +47,18 @@ export class NeighbourSearcher extends tfl.layers.Layer {
       const x = singleInput(inputs, 'NeighbourSearcher');
       checkShape(x.shape, 5, null, 'NeighbourSearcher', 'input [B, h, w, L, D]');
       const [b, h, w, l, d] = x.shape as [number, number, number, number, number];
-      const padded = tf.pad(x, [
+      // Rank-4 slices only: wasm's Slice on rank-5 tensors is ~100x slower (651 ms vs 5 ms at 400x600).
+      const padded = tf.pad(tf.reshape(x, [b, h, w, l * d]), [
         [0, 0],
         [1, 1],
         [1, 1],
-        [0, 0],
         [0, 0],
       ]);
       const shifted = this.neighbourIndices.map((i) =>
-        tf.slice(padded, [0, Math.floor(i / 3), i % 3, 0, 0], [b, h, w, l, d]),
+        tf.reshape(tf.slice(padded, [0, Math.floor(i / 3), i % 3, 0], [b, h, w, l * d]), [b * h * w, l, 1, d]),
       );
       const n = this.neighbourIndices.length;
-      return tf.reshape(tf.stack(shifted, 4), [b, h * w, l * n, d]);
+      return tf.reshape(tf.concat(shifted, 2), [b, h * w, l * n, d]);
     });
   }
 

@@ -12,7 +12,7 @@ import {
   type Shape,
 } from './common';
 import type { SmoothingOptions } from './anti-checkerboard';
-import { pointwise, reflectConv, xavier } from './reflect-conv';
+import { composeBranches, reflectConv, xavier } from './reflect-conv';
 
 /**
  * The reference MultiScaleParamSmoother on an NHWC map [B, H, W, C]: reflect-padded 5x5 and 7x7 convs (no bias),
@@ -54,8 +54,9 @@ export class MultiScaleParamSmoother extends tfl.layers.Layer {
       const x = singleInput(inputs, 'MultiScaleParamSmoother') as tf.Tensor4D;
       checkShape(x.shape, 4, this.fusionB.shape[0]!, 'MultiScaleParamSmoother', 'input [B, H, W, C]');
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
-      const scales = tf.concat([reflectConv(x, f(this.conv5)), reflectConv(x, f(this.conv7))], 3);
-      const fused = pointwise(scales, f(this.fusionW), this.fusionB.read() as tf.Tensor1D);
+      // [5x5, 7x7] -> 1x1 fusion, folded into one 7x7 kernel (exact; see composeBranches).
+      const kernel = composeBranches([f(this.conv5), f(this.conv7)], f(this.fusionW));
+      const fused = tf.add(reflectConv(x, kernel), this.fusionB.read());
       return tf.add(x, tf.mul(this.rw.read(), fused));
     });
   }

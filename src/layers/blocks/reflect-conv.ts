@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { conv2d, reflectPad } from '../../ops/index';
+import { conv2d, matMul, reflectPad } from '../../ops/index';
 
 /**
  * PyTorch `nn.Conv2d(..., padding=k//2, padding_mode='reflect', bias=False)` on NHWC input: same-size output for odd
@@ -21,22 +21,39 @@ export function reflectConv(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
   );
 }
 
-/** 1x1 conv with bias on channel-last data, as a matMul (filter [1, 1, Cin, Cout]). */
-export function pointwise(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  const [, , cin, cout] = filter.shape;
-  const [b, h, w] = x.shape;
-  return tf.tidy(
-    () =>
-      tf.reshape(tf.add(tf.matMul(tf.reshape(x, [-1, cin]), tf.reshape(filter, [cin, cout])), bias), [
-        b,
-        h,
-        w,
-        cout,
-      ]) as tf.Tensor4D,
-  );
-}
-
 /** Glorot-uniform scaled by `gain` (PyTorch `xavier_uniform_(w, gain)`). */
 export function xavier(gain: number): ReturnType<typeof tfl.initializers.varianceScaling> {
   return tfl.initializers.varianceScaling({ scale: gain * gain, mode: 'fanAvg', distribution: 'uniform' });
+}
+
+/**
+ * The single kernel equivalent to a 1x1 conv with weight `fusion` over `concat_b(reflectConv(x, filters[b]))` (without the bias):
+ * each branch filter is zero-embedded, centred, into the largest kernel size and mixed by its rows of the 1x1 fusion
+ * weight. Reflect-padding by the larger size reads the same pixels the smaller pads would, so the result is exact;
+ * it replaces several full-resolution convs and a channel concat (slow on wasm) by one conv.
+ */
+export function composeBranches(filters: tf.Tensor4D[], fusion: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const kh = Math.max(...filters.map((f) => f.shape[0]));
+    const kw = Math.max(...filters.map((f) => f.shape[1]));
+    const cout = fusion.shape[3];
+    const rows = tf.split(
+      tf.reshape(fusion, [fusion.shape[2], cout]),
+      filters.map((f) => f.shape[3]),
+      0,
+    );
+    const parts = filters.map((f, i) => {
+      const [fh, fw, cin, c] = f.shape;
+      const dh = (kh - fh) >> 1;
+      const dw = (kw - fw) >> 1;
+      const embedded = tf.pad(f, [
+        [dh, kh - fh - dh],
+        [dw, kw - fw - dw],
+        [0, 0],
+        [0, 0],
+      ]);
+      return matMul(tf.reshape(embedded, [kh * kw * cin, c]), rows[i]!);
+    });
+    return tf.reshape(tf.addN(parts), [kh, kw, filters[0]!.shape[2], cout]) as tf.Tensor4D;
+  });
 }

@@ -67,14 +67,14 @@ export function mixtureOfAttention(
   const kk = tf.reshape(linear(key, w.keyWeight, w.keyBias), [g, tk, headDim]) as tf.Tensor3D;
   const vv = tf.reshape(linear(value, w.valueWeight, w.valueBias), [g, tk, headDim]) as tf.Tensor3D;
 
-  let scores: tf.Tensor = tf.matMul(q as tf.Tensor3D, kk, false, true); // [G, k*Tq, Tk]
+  let scores: tf.Tensor = matMul(q as tf.Tensor3D, kk, false, true); // [G, k*Tq, Tk]
   if (w.positionBias) {
     const bias = positionBiasScores(w.positionBias.weight, w.positionBias.layout, tk, headDim);
     scores = tf.reshape(tf.add(tf.reshape(scores, [g, k, tq, tk]), bias), [g, k * tq, tk]);
   }
   let probs = tf.softmax(scores);
   if (w.dropout > 0) probs = tf.dropout(probs, w.dropout, undefined, w.dropoutSeed);
-  const attended = tf.reshape(tf.matMul(probs as tf.Tensor3D, vv), [n * k, headDim]) as tf.Tensor2D;
+  const attended = tf.reshape(matMul(probs as tf.Tensor3D, vv), [n * k, headDim]) as tf.Tensor2D;
 
   const aGrouped = gatherRows(attended, rows);
   const out = perExpert(aGrouped, plan.counts, (x, e) => matMul(x, expertSlice(w.outputExperts, e)) as tf.Tensor2D);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul } from '../../ops';
 
 export type PositionBiasLayout = 'none' | 'reference' | 'aligned';
 
@@ -36,6 +37,6 @@ export function positionBiasScores(
 ): tf.Tensor4D {
   const [numPositions, k] = weight.shape;
   const sel = tf.tensor2d(positionSelection(layout, tk, numPositions), [tk, numPositions]);
-  const perColumn = tf.matMul(weight, sel, true, true); // [k, Tk]
+  const perColumn = matMul(weight, sel, true, true); // [k, Tk]
   return tf.reshape(tf.mul(perColumn, Math.sqrt(headDim)), [1, k, 1, tk]);
 }

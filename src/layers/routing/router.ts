@@ -46,7 +46,7 @@ export function noisyLogits(clean: tf.Tensor2D, x: tf.Tensor2D, wNoise: tf.Tenso
 export function attentionGateLogits(query: tf.Tensor3D, gateKeys: tf.Tensor3D): tf.Tensor2D {
   return tf.tidy(() => {
     const [g, tq, d] = query.shape;
-    const scores = tf.div(tf.matMul(query, gateKeys, false, true), Math.sqrt(d));
+    const scores = tf.div(matMul(query, gateKeys, false, true), Math.sqrt(d));
     return nanToNum(tf.reshape(scores, [g * tq, gateKeys.shape[1]]) as tf.Tensor2D);
   });
 }
