@@ -14,6 +14,7 @@ import {
 } from './config';
 import { countFlops } from './flops';
 import { MasrNetwork } from './network';
+import { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step';
 import { cropTo, padToMultiple } from './padding';
 import { assignLoaded, loadArtifacts, saveModel } from './persistence';
 import { exportReferenceWeights, importReferenceWeights, type ReferenceBuffer } from './weights-io';
@@ -176,6 +177,27 @@ export class MASRNet {
       });
       return { total, terms: { ...terms } as Record<string, tf.Scalar> };
     });
+  }
+
+  /**
+   * One optimizer update on a batch (forward, composite loss, backward, optional clipping, `optimizer` step), with
+   * optional micro-batching for memory (see TrainStepOptions). Returns plain numbers; leaves no tensors behind.
+   */
+  trainStep(
+    optimizer: tf.Optimizer,
+    input: tf.Tensor4D,
+    target: tf.Tensor4D,
+    options: TrainStepOptions = {},
+  ): TrainStepResult {
+    const perceptual = options.perceptual ?? null;
+    return trainStep(
+      (x, y) => this.computeLoss(x, y, { training: true, perceptual }),
+      this.trainableVariables,
+      optimizer,
+      input,
+      target,
+      options,
+    );
   }
 
   /** The trainable variables (for `optimizer.minimize(f, returnCost, varList)`). */
