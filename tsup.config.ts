@@ -14,7 +14,7 @@ export default defineConfig([
   },
   {
     // The CLI (Node only).
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { cli: 'src/cli/main.ts', 'sample-worker': 'src/data/sample-worker.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node18',

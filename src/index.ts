@@ -1,5 +1,11 @@
 // masr-net public API (browser + Node). Node-only helpers (image files, datasets, fs save/load) live in 'masr-net/node'.
-export { selectBackend, BackendUnavailableError, type BackendName, type BackendChoice, type SelectBackendOptions } from './backend';
+export {
+  selectBackend,
+  BackendUnavailableError,
+  type BackendName,
+  type BackendChoice,
+  type SelectBackendOptions,
+} from './backend';
 export * from './io/exports';
 export * from './layers/exports-routing';
 export * from './layers/exports-blocks';

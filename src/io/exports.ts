@@ -1,1 +1,7 @@
-export { readSafetensors, writeSafetensors, type SafetensorsFile, type SafetensorsEntry, type SafetensorsDtype } from './safetensors';
+export {
+  readSafetensors,
+  writeSafetensors,
+  type SafetensorsFile,
+  type SafetensorsEntry,
+  type SafetensorsDtype,
+} from './safetensors';

@@ -1,0 +1,176 @@
+import { selectBackend, type BackendName } from '../backend';
+import type { OptionSpecs } from './args';
+import { TRAIN_DEFAULTS } from './train-options';
+
+/** Options shared by the commands that run a model. */
+const BACKEND: OptionSpecs = {
+  backend: {
+    type: 'string',
+    choices: ['auto', 'tensorflow', 'wasm', 'cpu'],
+    default: 'auto',
+    help: 'tfjs backend: auto picks tfjs-node if installed, else wasm, else cpu',
+  },
+};
+
+const SOURCE: OptionSpecs = {
+  data: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'paired dataset: LOL-v1, LOL-v2, LSRW, or a folder with low/ and high/',
+  },
+  layout: {
+    type: 'string',
+    choices: ['auto', 'lol-v1', 'lol-v2-real', 'lol-v2-synthetic', 'lsrw', 'folders'],
+    help: 'dataset layout (default: detected)',
+  },
+  'lolv2-subset': { type: 'string', choices: ['real', 'synthetic'], help: 'LOL-v2 subset (default real)' },
+  'low-dir': { type: 'string', metavar: 'DIR', help: 'low-light images (with --high-dir; files matched by name)' },
+  'high-dir': { type: 'string', metavar: 'DIR', help: 'references for --low-dir' },
+  photos: { type: 'string', metavar: 'DIR', help: 'well-exposed photos (recursive): synthetic lowlight-v1 pairs' },
+};
+
+const MODEL: OptionSpecs = {
+  preset: { type: 'string', choices: ['lolv1', 'lsrw', 'lolv2'], default: 'lolv1', help: 'model preset' },
+  config: {
+    type: 'string',
+    metavar: 'FILE',
+    help: 'JSON model overrides ({"model": {...}, "train": {...}} or bare overrides)',
+  },
+};
+
+const d = TRAIN_DEFAULTS;
+
+export const TRAIN_SPECS: OptionSpecs = {
+  ...SOURCE,
+  'val-data': { type: 'string', metavar: 'DIR', help: 'validation dataset (its test split)' },
+  'val-photos': { type: 'string', metavar: 'DIR', help: 'validation photos (synthetic pairs)' },
+  'val-count': {
+    type: 'int',
+    default: d.valCount,
+    help: 'items held out for validation when no validation set is given',
+  },
+  'val-max': { type: 'int', default: d.valMax, help: 'at most this many validation images' },
+  'val-crop': { type: 'int', default: d.valCrop, help: 'centre crop of validation images (0 = full size)' },
+  ...MODEL,
+  batch: { type: 'int', default: d.batch, help: 'images per step' },
+  crop: { type: 'int', default: d.crop, help: 'random crop size (pixels)' },
+  steps: { type: 'int', help: 'training steps (default 1000, or from --epochs)' },
+  epochs: { type: 'number', help: 'passes over the training set (instead of --steps)' },
+  lr: { type: 'number', default: d.lr, help: 'peak learning rate (AdamW)' },
+  'weight-decay': { type: 'number', default: d.weightDecay, help: 'AdamW decoupled weight decay' },
+  'warmup-steps': { type: 'int', help: 'linear warm-up steps (default 5% of the steps)' },
+  'min-lr-factor': { type: 'number', default: d.minLrFactor, help: 'floor of the cosine schedule, relative to --lr' },
+  'lr-steepness': { type: 'number', default: d.lrSteepness, help: 'cosine steepness (the reference train.py uses 10)' },
+  'lr-acceleration': {
+    type: 'number',
+    default: d.lrAcceleration,
+    help: 'cosine speed-up (the reference train.py uses 3)',
+  },
+  'clip-norm': { type: 'number', default: d.clipNorm, help: 'clip gradients to this global norm (0 = off)' },
+  'val-every': { type: 'int', default: d.valEvery, help: 'validate (PSNR/SSIM) and maybe save best/ every N steps' },
+  'save-every': { type: 'int', help: 'save last/ every N steps (default: --val-every)' },
+  'log-every': { type: 'int', help: 'progress line every N steps when output is not a terminal' },
+  seed: { type: 'int', default: d.seed, help: 'seed of sample order, augmentation and synthetic darkening' },
+  workers: { type: 'int', default: d.workers, help: 'decode worker threads (0 = decode on the training thread)' },
+  prefetch: { type: 'int', default: d.prefetch, help: 'batches decoded ahead' },
+  out: {
+    type: 'string',
+    metavar: 'DIR',
+    default: d.out,
+    help: 'run folder: best/, last/, train_log.jsonl, curves.png',
+  },
+  resume: {
+    type: 'string',
+    metavar: 'DIR',
+    help: 'continue a run (its folder or a checkpoint folder) exactly where it stopped',
+  },
+  init: {
+    type: 'string',
+    metavar: 'PATH',
+    help: 'start from these weights (checkpoint, run folder or reference .safetensors)',
+  },
+  'vgg-weights': {
+    type: 'string',
+    metavar: 'FILE',
+    help: 'VGG16 features safetensors for the perceptual term (off without)',
+  },
+  ...BACKEND,
+};
+
+export const TEST_SPECS: OptionSpecs = {
+  ...SOURCE,
+  split: { type: 'string', choices: ['train', 'test'], default: 'test', help: 'dataset split to evaluate' },
+  checkpoint: {
+    type: 'string',
+    metavar: 'PATH',
+    help: 'run folder, checkpoint folder, or reference .safetensors (required)',
+  },
+  ...MODEL,
+  seed: { type: 'int', default: 0, help: 'seed of the synthetic darkening (with --photos)' },
+  'max-images': { type: 'int', default: 0, help: 'evaluate only the first N pairs (0 = all)' },
+  'save-images': { type: 'boolean', default: true, help: 'write enhanced_XXXX.png and comparison_XXXX.png' },
+  workers: { type: 'int', default: 1, help: 'decode worker threads' },
+  out: { type: 'string', metavar: 'DIR', default: 'runs/test', help: 'output folder' },
+  ...BACKEND,
+};
+
+export const ENHANCE_SPECS: OptionSpecs = {
+  input: { type: 'string', metavar: 'PATH', help: 'an image or a folder of images (required)' },
+  checkpoint: {
+    type: 'string',
+    metavar: 'PATH',
+    help: 'run folder, checkpoint folder, or reference .safetensors (required)',
+  },
+  ...MODEL,
+  out: {
+    type: 'string',
+    metavar: 'DIR',
+    default: 'runs/enhanced',
+    help: 'output folder (inputs are never overwritten)',
+  },
+  maps: { type: 'boolean', default: false, help: 'also write gamma / colour-correction / saturation heatmaps' },
+  format: { type: 'string', choices: ['png', 'jpeg', 'tiff'], default: 'png', help: 'output format' },
+  'bit-depth': {
+    type: 'string',
+    choices: ['auto', '8', '16'],
+    default: 'auto',
+    help: 'output bits per channel (auto: as the input, PNG)',
+  },
+  suffix: { type: 'string', default: '', help: 'appended to output file names' },
+  tile: {
+    type: 'int',
+    help: 'enhance in overlapping tiles of N pixels to bound memory (default: 512 above 1.5 MP, else 0 = whole image)',
+  },
+  ...BACKEND,
+};
+
+export const DEMO_SPECS: OptionSpecs = {
+  out: { type: 'string', metavar: 'DIR', default: 'runs/demo', help: 'where everything goes' },
+  samples: { type: 'string', metavar: 'DIR', help: "the sample images (default: the package's samples/)" },
+  steps: { type: 'int', default: 60, help: 'training steps' },
+  crop: { type: 'int', default: 64, help: 'training crop' },
+  batch: { type: 'int', default: 2, help: 'batch size' },
+  lr: { type: 'number', default: 5e-4, help: 'peak learning rate' },
+  ...BACKEND,
+};
+
+export const PARITY_SPECS: OptionSpecs = {
+  weights: { type: 'string', metavar: 'FILE', help: 'reference state_dict safetensors (or first positional)' },
+  activations: { type: 'string', metavar: 'FILE', help: 'reference activations safetensors (or second positional)' },
+  ...BACKEND,
+};
+
+export const BENCH_SPECS: OptionSpecs = {
+  ...MODEL,
+  size: { type: 'string', default: '256x256', metavar: 'HxW', help: 'image size for the forward pass' },
+  batch: { type: 'int', default: 1, help: 'batch size' },
+  runs: { type: 'int', default: 3, help: 'timed runs (after one warm-up)' },
+  train: { type: 'boolean', default: false, help: 'also time a training step (loss + gradients + AdamW)' },
+  ...BACKEND,
+};
+
+/** Start the backend a command asked for and say which one and why. */
+export async function startBackend(name: string, info: (line: string) => void): Promise<void> {
+  const choice = await selectBackend(name as BackendName | 'auto');
+  info(`backend: ${choice.name} (${choice.reason})`);
+}

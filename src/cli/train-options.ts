@@ -1,0 +1,148 @@
+import { basename, dirname } from 'node:path';
+import type { MASRNetOverrides, MASRNetPreset } from '../models/index';
+import { UsageError } from './args';
+import { readTrainerState, resolveCheckpointDir } from './checkpoint';
+import type { Reporter } from './reporter';
+import type { SourceOptions } from './sources';
+
+/** Everything a training run is defined by. Defaults in {@link TRAIN_DEFAULTS}. */
+export interface TrainOptions extends SourceOptions {
+  /** Validation source instead of a hold-out: a paired dataset root (its test split) or photos. */
+  valData?: string;
+  valPhotos?: string;
+  /** Items held out from the training source for validation when no validation source is given. */
+  valCount: number;
+  /** At most this many validation images (the first ones). */
+  valMax: number;
+  /** Centre crop of validation images (0 = full images). */
+  valCrop: number;
+  preset: MASRNetPreset;
+  /** JSON file: model overrides (`{"model": {...}, "train": {...}}` or bare overrides). */
+  config?: string;
+  /** Model overrides (programmatic; the config file's `model` section ends up here). */
+  modelOverrides?: MASRNetOverrides;
+  batch: number;
+  crop: number;
+  /** Total steps; if absent, `epochs` passes over the training set (default 1000 steps). */
+  steps?: number;
+  epochs?: number;
+  lr: number;
+  weightDecay: number;
+  /** Warm-up steps (default 5% of the steps). */
+  warmupSteps?: number;
+  minLrFactor: number;
+  lrSteepness: number;
+  lrAcceleration: number;
+  /** Global gradient-norm clip (0 = off). Reference 1.0. */
+  clipNorm: number;
+  valEvery: number;
+  /** Save `last/` every N steps (default: at each validation). */
+  saveEvery?: number;
+  /** Print a progress line every N steps when not on a terminal (default: ~20 lines per run). */
+  logEvery?: number;
+  seed: number;
+  workers: number;
+  prefetch: number;
+  out: string;
+  /** Continue a run from its checkpoint (a run folder or a checkpoint folder). */
+  resume?: string;
+  /** Safetensors VGG16 `features` weights for the perceptual term (off without). */
+  vggWeights?: string;
+  /** Start from these weights (checkpoint folder, run folder or reference .safetensors) instead of a random init. */
+  init?: string;
+}
+
+export const TRAIN_DEFAULTS: TrainOptions = {
+  valCount: 2,
+  valMax: 16,
+  valCrop: 256,
+  preset: 'lolv1',
+  batch: 4,
+  crop: 128,
+  lr: 1e-4,
+  weightDecay: 1e-2,
+  minLrFactor: 0.001,
+  lrSteepness: 1,
+  lrAcceleration: 1,
+  clipNorm: 1,
+  valEvery: 200,
+  seed: 3407,
+  workers: 1,
+  prefetch: 2,
+  out: 'runs/train',
+};
+
+/** Options that define the run: a resumed run must keep them (only `steps` may be extended). */
+const LOCKED: (keyof TrainOptions)[] = [
+  'data',
+  'layout',
+  'lolv2Subset',
+  'lowDir',
+  'highDir',
+  'photos',
+  'valData',
+  'valPhotos',
+  'valCount',
+  'valMax',
+  'valCrop',
+  'preset',
+  'config',
+  'modelOverrides',
+  'batch',
+  'crop',
+  'epochs',
+  'lr',
+  'weightDecay',
+  'warmupSteps',
+  'minLrFactor',
+  'lrSteepness',
+  'lrAcceleration',
+  'clipNorm',
+  'seed',
+  'vggWeights',
+  'init',
+];
+
+const definedOnly = <T extends object>(o: Partial<T>): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Resolve the options of a run: defaults + given, or for `--resume` the checkpoint's options + allowed changes. */
+export async function resolveOptions(given: Partial<TrainOptions>, reporter: Reporter) {
+  if (!given.resume) {
+    return { options: { ...TRAIN_DEFAULTS, ...definedOnly(given) } as TrainOptions, resumeFrom: undefined };
+  }
+  const dir = resolveCheckpointDir(given.resume, 'last');
+  const saved = await readTrainerState(dir);
+  const prev = saved.state.options as unknown as TrainOptions;
+  for (const key of LOCKED) {
+    const v = given[key];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(prev[key])) {
+      throw new UsageError(
+        `--${kebab(key)} cannot change when resuming (the checkpoint has ${JSON.stringify(prev[key])}); start a new run instead`,
+      );
+    }
+  }
+  if (given.steps !== undefined && given.steps !== prev.steps) {
+    reporter.warn(
+      `--steps changed from ${prev.steps} to ${given.steps}: the learning-rate schedule is stretched from here on`,
+    );
+  }
+  const runDir = ['best', 'last'].includes(basename(dir)) ? dirname(dir) : dir;
+  const options = { ...prev, ...definedOnly(given), out: given.out ?? runDir, resume: given.resume } as TrainOptions;
+  return { options, resumeFrom: { dir, ...saved } };
+}
+
+export function validateOptions(o: TrainOptions): void {
+  const positive: (keyof TrainOptions)[] = ['batch', 'crop', 'valEvery', 'lr'];
+  for (const k of positive) {
+    const v = o[k] as number;
+    if (!(typeof v === 'number' && v > 0)) throw new UsageError(`--${kebab(k)} must be > 0, got ${String(v)}`);
+  }
+  if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps > 0))
+    throw new UsageError(`--steps must be a positive integer, got ${o.steps}`);
+  if (o.epochs !== undefined && !(o.epochs > 0)) throw new UsageError(`--epochs must be > 0, got ${o.epochs}`);
+  if (o.crop % 1 !== 0) throw new UsageError(`--crop must be an integer, got ${o.crop}`);
+  if (!(o.clipNorm >= 0)) throw new UsageError(`--clip-norm must be >= 0, got ${o.clipNorm}`);
+  if (!(o.weightDecay >= 0)) throw new UsageError(`--weight-decay must be >= 0, got ${o.weightDecay}`);
+}

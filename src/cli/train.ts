@@ -1,0 +1,371 @@
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BatchLoader,
+  InputError,
+  batchToTensors,
+  detectLayout,
+  hashSeed,
+  loadSample,
+  sampleJob,
+  sourceSize,
+  writeImage,
+  type PairSource,
+  type PairedLayout,
+  type Sample,
+} from '../data/index';
+import { VggPerceptualLoss } from '../losses/index';
+import type { MASRNet } from '../models/index';
+import { AdamW, clipByGlobalNorm } from './adamw';
+import { saveCheckpoint, type TrainerState } from './checkpoint';
+import { trainingCurves } from './curves';
+import { evaluateSamples, meanScores } from './evaluate';
+import { createModel, loadModel } from './model-source';
+import { formatDuration, type Reporter } from './reporter';
+import { warmupCosineLr } from './schedule';
+import { withSeededRandom } from './seeded-random';
+import { holdOut, openSource } from './sources';
+import { readHistory, type LogEvent } from './train-log';
+import { resolveOptions, validateOptions, type TrainOptions } from './train-options';
+
+export { TRAIN_DEFAULTS, type TrainOptions } from './train-options';
+import { firstLine } from '../data/errors';
+
+export interface TrainHooks {
+  reporter: Reporter;
+  /** Abort = Ctrl-C: the run saves `last/` after the current step and returns 'interrupted'. */
+  signal?: AbortSignal;
+  /** Testing aid: pretend the loss is NaN at this step. */
+  nanAtStep?: number;
+}
+
+export interface TrainResult {
+  status: 'done' | 'interrupted' | 'nan';
+  /** Completed steps. */
+  step: number;
+  totalSteps: number;
+  bestPsnr: number | null;
+  bestStep: number | null;
+  out: string;
+  /** Last validation means. */
+  lastVal?: { psnr: number; ssim: number };
+  message: string;
+}
+
+/**
+ * Train MASR-Net: AdamW + warm-up/cosine schedule + global-norm clipping on paired or synthetic data, validation with
+ * PSNR/SSIM, best/last checkpoints with optimizer state, exact resume, JSONL log and a curves PNG.
+ * The tfjs backend must already be selected.
+ */
+export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks): Promise<TrainResult> {
+  const { reporter } = hooks;
+  const { options: o, resumeFrom } = await resolveOptions(given, reporter);
+  validateOptions(o);
+
+  // Data.
+  const trainOpen = await openSource(o, 'train', reporter, 'train');
+  let trainSource: PairSource = trainOpen.source;
+  let valSource: PairSource;
+  let valLabel: string;
+  if (o.valPhotos || o.valData) {
+    const v = await openSource(
+      { photos: o.valPhotos, data: o.valData, layout: o.layout, lolv2Subset: o.lolv2Subset, seed: o.seed },
+      'test',
+      reporter,
+      'train (validation)',
+    );
+    valSource = v.source;
+    valLabel = v.label;
+  } else if (o.data && !['folders'].includes(await layoutOf(o))) {
+    const v = await openSource(o, 'test', reporter, 'train (validation)');
+    valSource = v.source;
+    valLabel = `${v.label} (the dataset's test split)`;
+  } else {
+    const split = holdOut(trainSource, o.valCount);
+    trainSource = split.train;
+    valSource = split.val;
+    valLabel = `${o.valCount} held out from the training set`;
+  }
+  const trainSize = sourceSize(trainSource);
+  const totalSteps = o.steps ?? (o.epochs !== undefined ? Math.ceil((o.epochs * trainSize) / o.batch) : 1000);
+  const warmupSteps = o.warmupSteps ?? Math.max(1, Math.round(totalSteps * 0.05));
+  const saveEvery = o.saveEvery ?? o.valEvery;
+  const logEvery = o.logEvery ?? Math.max(1, Math.round(totalSteps / 20));
+
+  let vgg: VggPerceptualLoss | null = null;
+  if (o.vggWeights) {
+    try {
+      vgg = VggPerceptualLoss.fromSafetensors(await readFile(o.vggWeights));
+    } catch (e) {
+      throw new InputError(o.vggWeights, `cannot load VGG16 weights (${firstLine(e)})`);
+    }
+  }
+
+  // Everything created from here on is released in the finally below, whatever happens.
+  const owned: { dispose(): unknown }[] = vgg ? [vgg] : [];
+  try {
+    // Model and optimizer.
+    let model: MASRNet;
+    let startStep = 0;
+    let bestPsnr: number | null = null;
+    let bestStep: number | null = null;
+    if (resumeFrom) {
+      model = (await loadModel(resumeFrom.dir)).model;
+      startStep = resumeFrom.state.step;
+      bestPsnr = resumeFrom.state.bestPsnr;
+      bestStep = resumeFrom.state.bestStep;
+    } else if (o.init) {
+      model = (await loadModel(o.init, { preset: o.preset, overrides: o.modelOverrides, configFile: o.config })).model;
+    } else {
+      model = withSeededRandom(hashSeed(o.seed, 'init'), () => createModel(o.preset, o.modelOverrides, o.config));
+    }
+    owned.push(model);
+    const vars = model.trainableVariables;
+    if (new Set(vars.map((v) => v.name)).size !== vars.length)
+      throw new Error('train: the model has duplicate variable names');
+    const optimizer = new AdamW(vars, { weightDecay: o.weightDecay });
+    owned.push(optimizer);
+    if (resumeFrom) {
+      try {
+        optimizer.setState(resumeFrom.optimizer);
+      } catch (e) {
+        throw new InputError(join(resumeFrom.dir, 'optimizer.safetensors'), firstLine(e));
+      }
+    }
+    await mkdir(o.out, { recursive: true });
+    const logPath = join(o.out, 'train_log.jsonl');
+    const history = await readHistory(logPath, startStep);
+    const log = async (e: LogEvent) =>
+      appendFile(logPath, JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
+    const lr = (step: number) =>
+      warmupCosineLr(step, {
+        baseLr: o.lr,
+        warmupSteps,
+        totalSteps,
+        minLrFactor: o.minLrFactor,
+        steepness: o.lrSteepness,
+        acceleration: o.lrAcceleration,
+      });
+
+    const params = model.countParams();
+    const perceptualNote = vgg
+      ? `perceptual term: on (VGG16 weights from ${o.vggWeights})`
+      : 'perceptual term: off (no --vgg-weights given; the reference uses an ImageNet-pretrained VGG16, which is not bundled)';
+    reporter.info(`train: ${trainOpen.label}; ${trainSize} for training`);
+    reporter.info(`validation: ${valLabel}, every ${o.valEvery} steps, centre crop ${o.valCrop || 'none'}`);
+    reporter.info(
+      `model: preset ${model.config.preset ?? o.preset}, ${params.trainable.toLocaleString('en')} trainable parameters; ${perceptualNote}`,
+    );
+    reporter.info(
+      `optimizer: AdamW lr ${o.lr} wd ${o.weightDecay}, warm-up ${warmupSteps} then cosine to ${o.minLrFactor}x, clip ${o.clipNorm || 'off'}; batch ${o.batch} x ${o.crop}px, ${totalSteps} steps, seed ${o.seed}`,
+    );
+    if (resumeFrom) reporter.info(`resuming from ${resumeFrom.dir} at step ${startStep}`);
+    else if (o.init) reporter.info(`initial weights: ${o.init}`);
+    await log({
+      type: resumeFrom ? 'resume' : 'start',
+      step: startStep,
+      totalSteps,
+      backend: tf.getBackend(),
+      options: o,
+      warmupSteps,
+      params: params.trainable,
+      perceptual: !!vgg,
+      note: perceptualNote,
+      train: trainOpen.label,
+      validation: valLabel,
+    });
+
+    // Validation samples are few and fixed: decode them once.
+    const valCount = Math.min(sourceSize(valSource), o.valMax);
+    const valSamples: Sample[] = [];
+    for (let i = 0; i < valCount; i++) {
+      valSamples.push(
+        await loadSample(
+          sampleJob(valSource, i, undefined, o.valCrop > 0 ? { crop: o.valCrop, center: true, seed: 0 } : undefined),
+        ),
+      );
+    }
+
+    const loader = await BatchLoader.open(trainSource, {
+      batchSize: o.batch,
+      crop: o.crop,
+      seed: o.seed,
+      workers: o.workers,
+      prefetch: o.prefetch,
+    });
+    owned.push({ dispose: () => loader.close() });
+    reporter.info(`decoding: ${loader.decodeMode}; backend ${tf.getBackend()}`);
+
+    const state = (step: number, reason: string): TrainerState => ({
+      format: 'masr-net-checkpoint',
+      version: 1,
+      step,
+      bestPsnr,
+      bestStep,
+      options: { ...o, steps: totalSteps } as unknown as Record<string, unknown>,
+      reason,
+      savedAt: new Date().toISOString(),
+    });
+    let lastVal: { psnr: number; ssim: number } | undefined;
+    const validate = async (step: number) => {
+      const t0 = performance.now();
+      const results = await evaluateSamples(model, valSamples.length, async (i) => valSamples[i]!);
+      const m = meanScores(results.map((r) => r.scores));
+      const seconds = (performance.now() - t0) / 1000;
+      const improved = bestPsnr === null || m.psnr > bestPsnr;
+      if (improved) {
+        bestPsnr = m.psnr;
+        bestStep = step;
+      }
+      lastVal = { psnr: m.psnr, ssim: m.ssim };
+      history.psnr.push([step, m.psnr]);
+      history.ssim.push([step, m.ssim]);
+      await log({ type: 'val', step, ...m, seconds, best: improved });
+      reporter.info(
+        `  val @ step ${step}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)} (GT-mean ${m.psnrGtMean.toFixed(2)} dB / ${m.ssimGtMean.toFixed(4)}) on ${m.count} images${improved ? ' — best so far, saved best/' : ''}`,
+      );
+      if (improved) await saveCheckpoint(join(o.out, 'best'), model, optimizer, state(step, 'best'));
+    };
+    const writeCurves = async () => {
+      const path = join(o.out, 'curves.png');
+      await writeImage(path, trainingCurves(history.loss, history.psnr, history.ssim, totalSteps));
+      return path;
+    };
+
+    let status: TrainResult['status'] = 'done';
+    let message = '';
+    let step = startStep;
+    let stepSeconds: number | undefined;
+    let lastSavedStep = startStep;
+    const runStart = performance.now();
+    // A fresh run starts with a validation of the untrained model: the baseline point of the PSNR curve.
+    if (startStep === 0 && !hooks.signal?.aborted) await validate(0);
+    while (step < totalSteps) {
+      if (hooks.signal?.aborted) {
+        status = 'interrupted';
+        break;
+      }
+      const t0 = performance.now();
+      const batch = await loader.batch(step);
+      const rate = lr(step);
+      const { input, target } = batchToTensors(batch);
+      let termNames: string[] = [];
+      let termValues: tf.Tensor | undefined;
+      let lossValue: number;
+      let terms: Float32Array;
+      let gradList: (tf.Tensor | null)[];
+      try {
+        // Dropout masks and sampled experts draw from Math.random: seed them per step so runs (and resumes) repeat.
+        const { value, grads } = withSeededRandom(hashSeed(o.seed, 'step', step), () =>
+          tf.variableGrads(() => {
+            const r = model.computeLoss(input, target, { training: true, perceptual: vgg });
+            termNames = Object.keys(r.terms);
+            termValues = tf.keep(tf.stack(termNames.map((k) => r.terms[k]!)));
+            return r.total;
+          }, vars),
+        );
+        lossValue = value.dataSync()[0]!;
+        terms = termValues!.dataSync() as Float32Array;
+        value.dispose();
+        gradList = vars.map((v) => grads[v.name] ?? null);
+      } finally {
+        tf.dispose([input, target]);
+        termValues?.dispose();
+      }
+      if (hooks.nanAtStep === step) lossValue = NaN;
+      const termRecord = Object.fromEntries(
+        termNames.map((k, i) => [k, terms[i]!]).filter(([k]) => vgg || k !== 'perceptual'),
+      );
+      if (!Number.isFinite(lossValue)) {
+        tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
+        status = 'nan';
+        message = `loss is ${lossValue} at step ${step} (terms ${fmtTerms(termRecord)}); stopped without applying the update`;
+        break;
+      }
+      const clip =
+        o.clipNorm > 0 ? clipByGlobalNorm(gradList, o.clipNorm) : { grads: gradList, norm: NaN, clipped: false };
+      if (o.clipNorm > 0 && !Number.isFinite(clip.norm)) {
+        tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
+        status = 'nan';
+        message = `gradient norm is ${clip.norm} at step ${step}; stopped without applying the update`;
+        break;
+      }
+      optimizer.step(clip.grads, rate);
+      tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
+      if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
+      step += 1;
+
+      const seconds = (performance.now() - t0) / 1000;
+      stepSeconds = stepSeconds === undefined ? seconds : 0.8 * stepSeconds + 0.2 * seconds;
+      const throughput = o.batch / stepSeconds;
+      history.loss.push([step, lossValue]);
+      await log({
+        type: 'step',
+        step,
+        epoch: batch.epoch,
+        lr: rate,
+        loss: lossValue,
+        terms: termRecord,
+        gradNorm: clip.norm,
+        clipped: clip.clipped,
+        seconds,
+        imagesPerSecond: throughput,
+      });
+      const eta = (totalSteps - step) * stepSeconds;
+      const pct = Math.floor((100 * step) / totalSteps);
+      reporter.progress(
+        `step ${step}/${totalSteps} ${bar(step / totalSteps)} ${pct}% | loss ${lossValue.toFixed(4)} (${fmtTerms(termRecord)}) | lr ${rate.toExponential(2)} | ${throughput.toFixed(2)} img/s | ETA ${formatDuration(eta)}`,
+        step % logEvery === 0 || step === totalSteps,
+      );
+      if (step % o.valEvery === 0 || step === totalSteps) await validate(step);
+      if (step % saveEvery === 0 || step === totalSteps) {
+        await saveCheckpoint(join(o.out, 'last'), model, optimizer, state(step, 'last'));
+        lastSavedStep = step;
+      }
+    }
+    if (status === 'interrupted') {
+      await saveCheckpoint(join(o.out, 'last'), model, optimizer, state(step, 'interrupted'));
+      lastSavedStep = step;
+      message = `interrupted at step ${step}/${totalSteps}: saved ${join(o.out, 'last')}; continue with: masr-net train --resume ${o.out}`;
+    } else if (status === 'nan') {
+      const kept = existsSync(join(o.out, 'last')) ? `${join(o.out, 'last')} (step ${lastSavedStep})` : 'none yet';
+      message += `. Last good checkpoint kept: ${kept}. Try a lower --lr or --clip-norm.`;
+    }
+    await log({
+      type: status === 'done' ? 'end' : status,
+      step,
+      bestPsnr,
+      bestStep,
+      message: message || undefined,
+      seconds: (performance.now() - runStart) / 1000,
+    });
+    const curves = await writeCurves();
+    if (status === 'done') {
+      message = `done: ${step} steps in ${formatDuration((performance.now() - runStart) / 1000)}; best val PSNR ${bestPsnr?.toFixed(2) ?? '-'} dB at step ${bestStep ?? '-'}; checkpoints ${join(o.out, 'best')}, ${join(o.out, 'last')}; log ${logPath}; curves ${curves}`;
+    } else {
+      message += ` (log ${logPath}; curves ${curves})`;
+    }
+    return { status, step, totalSteps, bestPsnr, bestStep, out: o.out, lastVal, message };
+  } finally {
+    for (const r of owned.reverse()) await r.dispose();
+  }
+}
+
+async function layoutOf(o: TrainOptions): Promise<PairedLayout> {
+  return o.layout && o.layout !== 'auto' ? o.layout : detectLayout(o.data!);
+}
+
+function bar(fraction: number, width = 20): string {
+  const n = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(n)}${'.'.repeat(width - n)}]`;
+}
+
+const SHORT: Record<string, string> = { charbonnier: 'charb', perceptual: 'perc' };
+
+function fmtTerms(terms: Record<string, number>): string {
+  return Object.entries(terms)
+    .map(([k, v]) => `${SHORT[k] ?? k} ${Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(3) : v.toExponential(1)}`)
+    .join(' ');
+}
