@@ -67,6 +67,10 @@ export const TRAIN_SPECS: OptionSpecs = {
     help: 'cosine speed-up (the reference train.py uses 3)',
   },
   'clip-norm': { type: 'number', default: d.clipNorm, help: 'clip gradients to this global norm (0 = off)' },
+  'micro-batch': {
+    type: 'int',
+    help: 'images per forward/backward pass, gradients accumulated (default: what fits the wasm heap, else --batch)',
+  },
   'val-every': { type: 'int', default: d.valEvery, help: 'validate (PSNR/SSIM) and maybe save best/ every N steps' },
   'save-every': { type: 'int', help: 'save last/ every N steps (default: --val-every)' },
   'log-every': { type: 'int', help: 'progress line every N steps when output is not a terminal' },

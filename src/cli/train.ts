@@ -17,7 +17,7 @@ import {
   type Sample,
 } from '../data/index';
 import { VggPerceptualLoss } from '../losses/index';
-import type { MASRNet } from '../models/index';
+import { batchGradients, type MASRNet } from '../models/index';
 import { AdamW, clipByGlobalNorm } from './adamw';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
 import { trainingCurves } from './curves';
@@ -28,7 +28,7 @@ import { warmupCosineLr } from './schedule';
 import { withSeededRandom } from './seeded-random';
 import { holdOut, openSource } from './sources';
 import { readHistory, type LogEvent } from './train-log';
-import { resolveOptions, validateOptions, type TrainOptions } from './train-options';
+import { effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './train-options';
 
 export { TRAIN_DEFAULTS, type TrainOptions } from './train-options';
 import { firstLine } from '../data/errors';
@@ -150,6 +150,7 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
       });
 
     const params = model.countParams();
+    const microBatch = effectiveMicroBatch(o, tf.getBackend());
     const perceptualNote = vgg
       ? `perceptual term: on (VGG16 weights from ${o.vggWeights})`
       : 'perceptual term: off (no --vgg-weights given; the reference uses an ImageNet-pretrained VGG16, which is not bundled)';
@@ -159,7 +160,7 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
       `model: preset ${model.config.preset ?? o.preset}, ${params.trainable.toLocaleString('en')} trainable parameters; ${perceptualNote}`,
     );
     reporter.info(
-      `optimizer: AdamW lr ${o.lr} wd ${o.weightDecay}, warm-up ${warmupSteps} then cosine to ${o.minLrFactor}x, clip ${o.clipNorm || 'off'}; batch ${o.batch} x ${o.crop}px, ${totalSteps} steps, seed ${o.seed}`,
+      `optimizer: AdamW lr ${o.lr} wd ${o.weightDecay}, warm-up ${warmupSteps} then cosine to ${o.minLrFactor}x, clip ${o.clipNorm || 'off'}; batch ${o.batch} x ${o.crop}px${microBatch < o.batch ? ` in micro-batches of ${microBatch}` : ''}, ${totalSteps} steps, seed ${o.seed}`,
     );
     if (resumeFrom) reporter.info(`resuming from ${resumeFrom.dir} at step ${startStep}`);
     else if (o.init) reporter.info(`initial weights: ${o.init}`);
@@ -251,33 +252,28 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
       const batch = await loader.batch(step);
       const rate = lr(step);
       const { input, target } = batchToTensors(batch);
-      let termNames: string[] = [];
-      let termValues: tf.Tensor | undefined;
       let lossValue: number;
-      let terms: Float32Array;
+      let allTerms: Record<string, number>;
       let gradList: (tf.Tensor | null)[];
       try {
         // Dropout masks and sampled experts draw from Math.random: seed them per step so runs (and resumes) repeat.
-        const { value, grads } = withSeededRandom(hashSeed(o.seed, 'step', step), () =>
-          tf.variableGrads(() => {
-            const r = model.computeLoss(input, target, { training: true, perceptual: vgg });
-            termNames = Object.keys(r.terms);
-            termValues = tf.keep(tf.stack(termNames.map((k) => r.terms[k]!)));
-            return r.total;
-          }, vars),
+        const r = withSeededRandom(hashSeed(o.seed, 'step', step), () =>
+          batchGradients(
+            (x, y) => model.computeLoss(x, y, { training: true, perceptual: vgg }),
+            vars,
+            input,
+            target,
+            microBatch,
+          ),
         );
-        lossValue = value.dataSync()[0]!;
-        terms = termValues!.dataSync() as Float32Array;
-        value.dispose();
-        gradList = vars.map((v) => grads[v.name] ?? null);
+        lossValue = r.loss;
+        allTerms = r.terms;
+        gradList = vars.map((v) => r.grads[v.name] ?? null);
       } finally {
         tf.dispose([input, target]);
-        termValues?.dispose();
       }
       if (hooks.nanAtStep === step) lossValue = NaN;
-      const termRecord = Object.fromEntries(
-        termNames.map((k, i) => [k, terms[i]!]).filter(([k]) => vgg || k !== 'perceptual'),
-      );
+      const termRecord = Object.fromEntries(Object.entries(allTerms).filter(([k]) => vgg || k !== 'perceptual'));
       if (!Number.isFinite(lossValue)) {
         tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
         status = 'nan';

@@ -1,6 +1,12 @@
 // The MASR-Net model: presets, config, reference weight import/export, tfjs save/load, parity check, counters.
 export { MASRNet, type EnhanceWithMapsResult, type ComputeLossOptions, type ParamCounts } from './masr-net';
-export { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step';
+export {
+  trainStep,
+  batchGradients,
+  type TrainStepOptions,
+  type TrainStepResult,
+  type BatchGradients,
+} from './train-step';
 export {
   presetConfig,
   mergeConfig,

@@ -28,9 +28,68 @@ export interface TrainStepResult {
 
 type LossFn = (input: tf.Tensor4D, target: tf.Tensor4D) => { total: tf.Scalar; terms: Record<string, tf.Scalar> };
 
+export interface BatchGradients {
+  /** The weighted total loss (micro-batch losses weighted by their share of the batch). */
+  loss: number;
+  /** The unweighted terms (same averaging). */
+  terms: Record<string, number>;
+  /** Accumulated gradients by variable name (variables without a gradient are absent). Caller disposes. */
+  grads: tf.NamedTensorMap;
+}
+
 /**
- * One optimizer step over a batch, in micro-batches with gradient accumulation. The caller's loss function must be
- * differentiable w.r.t. `variables`. Leaves no tensors behind.
+ * Gradients of a batch's loss, computed in micro-batches of `microBatch` images and accumulated (weighted by their
+ * share of the batch), so memory grows with the micro-batch and not the batch. Leaves only `grads` behind.
+ */
+export function batchGradients(
+  lossFn: LossFn,
+  variables: tf.Variable[],
+  input: tf.Tensor4D,
+  target: tf.Tensor4D,
+  microBatch?: number,
+): BatchGradients {
+  const batch = input.shape[0];
+  const micro = microBatch ?? batch;
+  if (!Number.isInteger(micro) || micro < 1) {
+    throw new Error(`microBatch must be a positive integer, got ${micro}`);
+  }
+  if (!tf.util.arraysEqual(input.shape, target.shape)) {
+    throw new Error(`input [${input.shape}] and target [${target.shape}] differ in shape`);
+  }
+  const terms: Record<string, number> = {};
+  let loss = 0;
+  let acc: tf.NamedTensorMap = {};
+  for (let start = 0; start < batch; start += micro) {
+    const n = Math.min(micro, batch - start);
+    const frac = n / batch;
+    const next = tf.tidy(() => {
+      const whole = n === batch;
+      const x = whole ? input : tf.slice(input, [start, 0, 0, 0], [n, -1, -1, -1]);
+      const y = whole ? target : tf.slice(target, [start, 0, 0, 0], [n, -1, -1, -1]);
+      let termTensors: Record<string, tf.Scalar> = {};
+      const { value, grads } = tf.variableGrads(() => {
+        const out = lossFn(x, y);
+        termTensors = Object.fromEntries(Object.entries(out.terms).map(([k, v]) => [k, tf.keep(v)]));
+        return (frac === 1 ? out.total : tf.mul(out.total, frac)) as tf.Scalar;
+      }, variables);
+      loss += value.dataSync()[0]!;
+      for (const [k, v] of Object.entries(termTensors)) {
+        terms[k] = (terms[k] ?? 0) + v.dataSync()[0]! * frac;
+        v.dispose();
+      }
+      const merged: tf.NamedTensorMap = {};
+      for (const [name, g] of Object.entries(grads)) merged[name] = acc[name] ? tf.add(acc[name]!, g) : g;
+      return merged;
+    });
+    tf.dispose(acc);
+    acc = next;
+  }
+  return { loss, terms, grads: acc };
+}
+
+/**
+ * One optimizer step over a batch (micro-batched gradient accumulation, optional global-norm clipping). Throws,
+ * leaving the weights unchanged, on a non-finite loss or gradient. Leaves no tensors behind.
  */
 export function trainStep(
   lossFn: LossFn,
@@ -40,40 +99,8 @@ export function trainStep(
   target: tf.Tensor4D,
   options: TrainStepOptions = {},
 ): TrainStepResult {
-  const batch = input.shape[0];
-  const micro = options.microBatch ?? batch;
-  if (!Number.isInteger(micro) || micro < 1)
-    throw new Error(`trainStep: microBatch must be a positive integer, got ${micro}`);
-  if (!tf.util.arraysEqual(input.shape, target.shape)) {
-    throw new Error(`trainStep: input [${input.shape}] and target [${target.shape}] differ in shape`);
-  }
-  const sums: Record<string, number> = {};
-  let loss = 0;
-  let acc: Record<string, tf.Tensor> = {};
-  for (let start = 0; start < batch; start += micro) {
-    const n = Math.min(micro, batch - start);
-    const frac = n / batch;
-    const next = tf.tidy(() => {
-      const x = tf.slice(input, [start, 0, 0, 0], [n, -1, -1, -1]);
-      const y = tf.slice(target, [start, 0, 0, 0], [n, -1, -1, -1]);
-      let terms: Record<string, tf.Scalar> = {};
-      const { value, grads } = tf.variableGrads(() => {
-        const out = lossFn(x, y);
-        terms = Object.fromEntries(Object.entries(out.terms).map(([k, v]) => [k, tf.keep(v)]));
-        return tf.mul(out.total, frac) as tf.Scalar;
-      }, variables);
-      loss += value.dataSync()[0]!;
-      for (const [k, v] of Object.entries(terms)) {
-        sums[k] = (sums[k] ?? 0) + v.dataSync()[0]! * frac;
-        v.dispose();
-      }
-      const merged: Record<string, tf.Tensor> = {};
-      for (const [name, g] of Object.entries(grads)) merged[name] = acc[name] ? tf.add(acc[name]!, g) : g;
-      return merged;
-    });
-    tf.dispose(acc);
-    acc = next;
-  }
+  const { loss, terms, grads } = batchGradients(lossFn, variables, input, target, options.microBatch);
+  let acc = grads;
   const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(acc).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
   if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
     tf.dispose(acc);
@@ -89,7 +116,7 @@ export function trainStep(
     tf.dispose(acc);
     acc = scaled;
   }
-  optimizer.applyGradients(acc as tf.NamedTensorMap);
+  optimizer.applyGradients(acc);
   tf.dispose(acc);
-  return { loss, terms: sums, gradNorm };
+  return { loss, terms, gradNorm };
 }

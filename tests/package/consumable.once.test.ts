@@ -59,8 +59,9 @@ describe('built package', () => {
     expect(lint).not.toMatch(/error|warning/i);
     // attw packs the package and resolves every exports entry under node10/node16 (CJS+ESM)/bundler.
     const attw = run('npx', ['attw', '--pack', '.', '--format', 'json', '--profile', 'node16']);
-    const report = JSON.parse(attw) as { analysis: { problems: unknown[] } };
-    expect(report.analysis.problems).toEqual([]);
+    const report = JSON.parse(attw) as { analysis: { problems: { resolutionKind?: string }[] } };
+    // node10 (pre-exports) resolution cannot see subpath entries like 'masr-net/node'; every modern resolver can.
+    expect(report.analysis.problems.filter((p) => p.resolutionKind !== 'node10')).toEqual([]);
   });
 
   it('resolves types for a TypeScript consumer', () => {
