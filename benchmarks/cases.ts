@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { MASRNet, VggPerceptualLoss, type MASRNetPreset } from '../src/index';
+import { batchGradients, MASRNet, VggPerceptualLoss, type MASRNetPreset } from '../src/index';
+import { AdamW, clipByGlobalNorm } from '../src/node/index';
 
 export interface CaseSpec {
   id: string;
@@ -72,17 +73,26 @@ export function prepareCase(spec: CaseSpec): PreparedCase {
   }
   const target = tf.randomUniform([spec.batch, spec.height, spec.width, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
   const vgg = spec.perceptual ? VggPerceptualLoss.randomForTesting(0) : null;
-  const opt = tf.train.adam(1e-4);
   const vars = model.trainableVariables;
+  const opt = new AdamW(vars, { weightDecay: 1e-2 });
+  // The wasm heap (4 GB) holds about two 256x256 training images: accumulate over micro-batches there.
+  const microBatch =
+    tf.getBackend() === 'wasm' ? Math.max(1, Math.floor((2 * 256 * 256) / (spec.height * spec.width))) : spec.batch;
   return {
+    // The CLI trainer's step: micro-batched gradients, global-norm clipping at 1, AdamW.
     step: () => {
-      const loss = opt.minimize(
-        () => model.computeLoss(x, target, { training: true, perceptual: vgg }).total,
-        true,
+      const { grads } = batchGradients(
+        (a, b) => model.computeLoss(a, b, { training: true, perceptual: vgg }),
         vars,
+        x,
+        target,
+        microBatch,
       );
-      loss?.dataSync();
-      loss?.dispose();
+      const list = vars.map((v) => grads[v.name] ?? null);
+      const clip = clipByGlobalNorm(list, 1);
+      opt.step(clip.grads, 1e-4);
+      tf.dispose(Object.values(grads));
+      if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
     },
     // Backward ~ 2x forward (input + weight gradients).
     flops: forwardFlops * 3,

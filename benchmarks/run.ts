@@ -121,7 +121,7 @@ for (const backend of backends) {
         `| ${r.case} | ${f(r.medianS, 3)} | ${f(r.minS)}–${f(r.maxS)} | ${f(r.gflops, 1)} | ${f(r.peakRssGb)} | ${r.tensorsBefore}→${r.tensorsAfter} | ${f(r.refS)} | ${f(r.ratio)} |`,
     ),
   ].join('\n');
-  const header = `# masr-net benchmark: backend ${backend}, tfjs ${tfjsVersion}, ${cpuModel}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\nRepeats: ${repeats} after 1 warm-up (train cases ${Math.max(2, repeats - 2)}); each case in its own process. Train steps: forward + composite loss + backward + Adam; FLOPs for training counted as 3× forward. Perceptual VGG weights are random (timing only).${skipped.length ? `\nSkipped on ${backend} (too slow for the pure-JS backend): ${skipped.join(', ')}.` : ''}\n\n`;
+  const header = `# masr-net benchmark: backend ${backend}, tfjs ${tfjsVersion}, ${cpuModel}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\nRepeats: ${repeats} after 1 warm-up (train cases ${Math.max(2, repeats - 2)}); each case in its own process. Train steps: forward + composite loss + backward + global-norm clip + AdamW, micro-batched to fit the wasm heap; FLOPs for training counted as 3× forward. Perceptual VGG weights are random (timing only).${skipped.length ? `\nSkipped on ${backend} (too slow for the pure-JS backend): ${skipped.join(', ')}.` : ''}\n\n`;
   console.log('\n' + header + table + '\n');
   const dir = join(here, 'results');
   mkdirSync(dir, { recursive: true });
@@ -134,6 +134,19 @@ for (const backend of backends) {
       2,
     ) + '\n',
   );
-  writeFileSync(`${base}.md`, header + table + '\n');
+  let moe = '';
+  if (!only || only.includes('moe-k-scaling')) {
+    // The MoE k-scaling case: E = 8 experts, k = 1..8, sparse vs dense-mask dispatch.
+    process.stdout.write(`${backend} moe-k-scaling ...\n`);
+    moe = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'moe-scaling.ts'), backend], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+      .split('\n')
+      .filter((l) => !/^=+$|^Hi, looks like|^$/.test(l.trim()) || l.startsWith('|'))
+      .join('\n');
+    console.log(moe);
+  }
+  writeFileSync(`${base}.md`, header + table + '\n' + (moe ? `\n## MoE k-scaling\n\n${moe.trim()}\n` : ''));
   console.log(`wrote ${base}.json and .md`);
 }

@@ -80,7 +80,15 @@ export function masrCompositeLoss(
       checkpoint((p, t) => f(p!, t!), [pred], [], [target]) as tf.Scalar;
     const terms = {
       charbonnier: term(charbonnierLoss),
-      perceptual: vgg ? term((p, t) => vgg.compute(p, t)) : tf.scalar(0),
+      // The target's VGG taps once, off the tape; only VGG(pred) is recomputed in the backward pass.
+      perceptual: vgg
+        ? (checkpoint(
+            (p, ft) => vgg.computeAgainst(p!, ft as tf.Tensor1D),
+            [pred],
+            [],
+            [vgg.targetFeatures(target as tf.Tensor4D)],
+          ) as tf.Scalar)
+        : tf.scalar(0),
       aux: (typeof aux === 'number' ? tf.scalar(aux) : tf.clone(aux)) as tf.Scalar,
       psnr: term(psnrLoss),
       ssim: term(ssimLoss),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { meanAll } from './reduce';
-import { conv2d } from '../ops';
+import { conv2d, stopGradientOf } from '../ops';
 import { entryToFloat32, readSafetensors } from '../io/safetensors';
 import { assertImagePair } from './checks';
 
@@ -181,7 +181,7 @@ export class VggPerceptualLoss {
         if (block > 0) h = tf.maxPool(h, 2, 2, 'valid');
         for (let j = 0; j < convs; j++, k++) {
           const { kernel, bias } = this.convs[k]!;
-          h = tf.relu(tf.add(conv2d(h, kernel, { padding: 1 }), bias)) as tf.Tensor4D;
+          h = tf.relu(tf.add(conv2d(h, kernel, { padding: 1, filterGradient: false }), bias)) as tf.Tensor4D;
         }
         taps.push(h);
       });
@@ -195,9 +195,46 @@ export class VggPerceptualLoss {
     return tf.tidy(() => {
       const fp = this.features(pred as tf.Tensor4D);
       const ft = this.features(target as tf.Tensor4D);
-      const mses = fp.map((f, i) => meanAll(tf.squaredDifference(f, ft[i]!)));
-      return tf.div(tf.addN(mses), mses.length) as tf.Scalar;
+      return this.tapMse(fp, ft);
     });
+  }
+
+  /**
+   * The target's three taps packed into one 1-D tensor, computed off the gradient tape (no gradient, and none of
+   * its intermediates are held by an enclosing `tf.grads`). Pair with `computeAgainst` when the target is fixed.
+   */
+  targetFeatures(target: tf.Tensor4D): tf.Tensor1D {
+    return stopGradientOf(() =>
+      tf.concat(
+        this.features(target).map((f) => tf.reshape(f, [-1])),
+        0,
+      ),
+    ) as tf.Tensor1D;
+  }
+
+  /** `compute(pred, target)` with the target's taps from `targetFeatures(target)`; differentiable in pred only. */
+  computeAgainst(pred: tf.Tensor, packedTarget: tf.Tensor1D): tf.Scalar {
+    return tf.tidy(() => {
+      const fp = this.features(pred as tf.Tensor4D);
+      const total = fp.reduce((n, f) => n + f.size, 0);
+      if (total !== packedTarget.size) {
+        throw new Error(
+          `VggPerceptualLoss.computeAgainst: target features (${packedTarget.size} values) do not match pred [${pred.shape}] (${total})`,
+        );
+      }
+      let offset = 0;
+      const ft = fp.map((f) => {
+        const t = tf.reshape(tf.slice(packedTarget, [offset], [f.size]), f.shape);
+        offset += f.size;
+        return t;
+      });
+      return this.tapMse(fp, ft);
+    });
+  }
+
+  private tapMse(fp: tf.Tensor[], ft: tf.Tensor[]): tf.Scalar {
+    const mses = fp.map((f, i) => meanAll(tf.squaredDifference(f, ft[i]!)));
+    return tf.div(tf.addN(mses), mses.length) as tf.Scalar;
   }
 
   /** Frees the weights; the loss cannot be used afterwards. */

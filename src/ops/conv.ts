@@ -9,6 +9,11 @@ export interface Conv2dOptions {
   strides?: number | [number, number];
   /** Zero padding. Default 0 ('valid'). */
   padding?: ConvPadding;
+  /**
+   * Compute the filter's gradient (default true). False for frozen filters (e.g. VGG features): the backward pass
+   * then computes only the input gradient, halving its cost.
+   */
+  filterGradient?: boolean;
 }
 
 type Pads = [[number, number], [number, number]];
@@ -78,9 +83,22 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: Conv2dOptio
   if (tf.getBackend() === 'tensorflow') return tf.conv2d(x, filter, [sh, sw], tfPad);
 
   const geom: ConvGeometry = { kh, kw, cin, cout, sh, sw, pads, ho, wo };
+  const forward = (xi: tf.Tensor, fi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, [sh, sw], tfPad);
+  if (options.filterGradient === false) {
+    // The filter is a constant: saved for the input gradient, never differentiated.
+    return withGradient(
+      [x],
+      (xi) => forward(xi!, filter),
+      (dy4, saved) => {
+        const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
+        return [inputGradient(dy4 as tf.Tensor4D, fs, xs.shape, geom)];
+      },
+      [filter],
+    );
+  }
   return withGradient(
     [x, filter],
-    (xi, fi) => tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, [sh, sw], tfPad),
+    (xi, fi) => forward(xi!, fi!),
     (dy4, saved) => {
       const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
       return [inputGradient(dy4 as tf.Tensor4D, fs, xs.shape, geom), filterGradient(dy4 as tf.Tensor4D, xs, geom)];

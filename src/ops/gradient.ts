@@ -42,3 +42,12 @@ export function stopGradient<T extends tf.Tensor>(x: T): T {
     () => [],
   );
 }
+
+/** The result of `f()` computed off the gradient tape: a constant for autodiff, none of f's intermediates kept. */
+export function stopGradientOf<T extends tf.Tensor>(f: () => T): T {
+  return withGradient(
+    [],
+    () => f(),
+    () => [],
+  );
+}

@@ -1,6 +1,6 @@
 // Backend-safe differentiable primitives: forward-identical to tfjs/PyTorch, with gradients that are correct on
 // cpu and wasm. Internal: library code uses these instead of the tfjs ops whose gradients are wrong or missing.
-export { stopGradient, withGradient } from './gradient';
+export { stopGradient, stopGradientOf, withGradient } from './gradient';
 export { gelu } from './gelu';
 export { reflectPad, type SpatialPads } from './pad';
 export { resizeBilinear, bilinearMatrix } from './resize';
