@@ -26,7 +26,9 @@ function edit(bytes: Uint8Array, f: (m: Map<string, SafetensorsEntry>) => void):
 }
 
 describe.skipIf(!hasFixtures)('MASRNet safetensors import/export (reference state_dict)', () => {
-  const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'masr_v1_seed0_weights.safetensors')));
+  const bytes = hasFixtures
+    ? new Uint8Array(readFileSync(join(FIXTURES, 'masr_v1_seed0_weights.safetensors')))
+    : new Uint8Array();
 
   it('import then export reproduces every tensor of the reference file bit for bit (177 keys, buffers included)', () => {
     const model = MASRNet.create('lolv1');
