@@ -2,7 +2,7 @@
 // Times every case on every available backend, each case in its own process, and writes JSON + Markdown results
 // named by backend, tfjs version and CPU model (benchmarks/results/).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,6 +112,18 @@ for (const backend of backends) {
     rows.push(row);
     console.log(`${med.toFixed(3)} s`);
   }
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  const base = join(dir, `${slug(backend)}-tfjs${tfjsVersion}-${slug(cpuModel)}`);
+  let previous: { rows: Row[]; moe?: string } | undefined;
+  if (only && existsSync(`${base}.json`)) {
+    // A partial run (--cases) updates its rows in the existing results and keeps the others.
+    previous = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { rows: Row[]; moe?: string };
+    const fresh = new Map(rows.map((r) => [r.case, r]));
+    const merged = previous.rows.map((r) => fresh.get(r.case) ?? r);
+    for (const r of rows) if (!previous.rows.some((p) => p.case === r.case)) merged.push(r);
+    rows.splice(0, rows.length, ...merged);
+  }
   const f = (n: number | undefined, d = 2) => (n === undefined ? '—' : n.toFixed(d));
   const table = [
     `| case | median s | min–max s | GFLOP/s | peak RSS GB | tensors before→after | reference s | × reference |`,
@@ -123,18 +135,7 @@ for (const backend of backends) {
   ].join('\n');
   const header = `# masr-net benchmark: backend ${backend}, tfjs ${tfjsVersion}, ${cpuModel}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\nRepeats: ${repeats} after 1 warm-up (train cases ${Math.max(2, repeats - 2)}); each case in its own process. Train steps: forward + composite loss + backward + global-norm clip + AdamW, micro-batched to fit the wasm heap; FLOPs for training counted as 3× forward. Perceptual VGG weights are random (timing only).${skipped.length ? `\nSkipped on ${backend} (too slow for the pure-JS backend): ${skipped.join(', ')}.` : ''}\n\n`;
   console.log('\n' + header + table + '\n');
-  const dir = join(here, 'results');
-  mkdirSync(dir, { recursive: true });
-  const base = join(dir, `${slug(backend)}-tfjs${tfjsVersion}-${slug(cpuModel)}`);
-  writeFileSync(
-    `${base}.json`,
-    JSON.stringify(
-      { backend, tfjsVersion, cpuModel, node: process.version, date: new Date().toISOString(), repeats, skipped, rows },
-      null,
-      2,
-    ) + '\n',
-  );
-  let moe = '';
+  let moe = previous?.moe ?? '';
   if (!only || only.includes('moe-k-scaling')) {
     // The MoE k-scaling case: E = 8 experts, k = 1..8, sparse vs dense-mask dispatch.
     process.stdout.write(`${backend} moe-k-scaling ...\n`);
@@ -147,6 +148,24 @@ for (const backend of backends) {
       .join('\n');
     console.log(moe);
   }
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify(
+      {
+        backend,
+        tfjsVersion,
+        cpuModel,
+        node: process.version,
+        date: new Date().toISOString(),
+        repeats,
+        skipped,
+        rows,
+        moe,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   writeFileSync(`${base}.md`, header + table + '\n' + (moe ? `\n## MoE k-scaling\n\n${moe.trim()}\n` : ''));
   console.log(`wrote ${base}.json and .md`);
 }

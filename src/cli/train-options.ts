@@ -37,7 +37,7 @@ export interface TrainOptions extends SourceOptions {
   clipNorm: number;
   /**
    * Images per forward/backward pass; gradients are accumulated over the batch (one update per step). Default: as
-   * many as fit the wasm heap (about two 256x256 images), the whole batch on other backends.
+   * one 256x256 image per pass on wasm (its heap stops at 4 GB), the whole batch on other backends.
    */
   microBatch?: number;
   valEvery: number;
@@ -154,8 +154,8 @@ export function validateOptions(o: TrainOptions): void {
   if (!(o.weightDecay >= 0)) throw new UsageError(`--weight-decay must be >= 0, got ${o.weightDecay}`);
 }
 
-/** Training pixels per pass that the wasm backend's 4 GB heap holds comfortably (measured: 2.1 GB at 256x256 x 1). */
-const WASM_PIXELS_PER_PASS = 2 * 256 * 256;
+/** Training pixels per pass for the wasm backend (4 GB heap): one 256x256 image peaks at ~2.3 GB RSS, two at ~3.9 GB. */
+const WASM_PIXELS_PER_PASS = 256 * 256;
 
 /** The micro-batch a run uses: the explicit one, else what fits the backend's memory. */
 export function effectiveMicroBatch(o: TrainOptions, backend: string): number {
