@@ -154,7 +154,7 @@ export function validateOptions(o: TrainOptions): void {
   if (!(o.weightDecay >= 0)) throw new UsageError(`--weight-decay must be >= 0, got ${o.weightDecay}`);
 }
 
-/** Training pixels per pass for the wasm backend (4 GB heap): one 256x256 image peaks at ~2.3 GB RSS, two at ~3.9 GB. */
+/** Training pixels per pass on wasm (4 GB heap): one 256x256 image peaks at ~2.1 GB RSS (2.8 GB with the perceptual term). */
 const WASM_PIXELS_PER_PASS = 256 * 256;
 
 /** The micro-batch a run uses: the explicit one, else what fits the backend's memory. */

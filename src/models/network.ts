@@ -297,11 +297,10 @@ export class MasrNetwork {
     const d = c.embedDim;
     const slots = c.qkGenerator.numHeads;
     return tf.tidy((): tf.TensorContainer => {
-      // Training checkpoints the full-resolution parts (feature extractor; maps + ISP): their intermediates are
-      // recomputed in the backward pass instead of held by the tape, which the wasm heap could not hold.
-      const features = training
-        ? checkpoint((img) => this.patchEmbed.call(img!) as tf.Tensor4D, [images], variablesOf(this.patchEmbed))
-        : (this.patchEmbed.call(images) as tf.Tensor4D);
+      // Training checkpoints the maps + ISP stage (below): its many full-resolution intermediates would otherwise
+      // be held by the tape, which the wasm heap could not hold. The feature extractor keeps only ~3 tensors of
+      // 48 channels per pixel on the tape, so it is not worth recomputing.
+      const features = this.patchEmbed.call(images) as tf.Tensor4D;
       const windows = windowPartition(features, c.windowSize);
       rec('features_windows', windows);
       const eIsp = this.eispGenerator.call(windows, kw) as tf.Tensor;
