@@ -9,9 +9,8 @@ export interface TrainStepOptions {
    * is still one optimizer update for the whole batch. Default: the whole batch.
    * Memory grows with the micro-batch: on wasm (4 GB heap) one 256x256 image peaks at ~2.1 GB RSS (2.8 GB with the
    * perceptual term) and two at ~3.9 GB, so use 1 there at 256x256. Charbonnier, SSIM, LAB and perceptual terms are
-   * means, so
-   * splitting is exact for them; the batch-level PSNR term and the routing load-balancing terms are then averaged
-   * per micro-batch (as in gradient accumulation in PyTorch).
+   * means, so splitting is exact for them; the batch-level PSNR term and the routing load-balancing terms are then
+   * averaged per micro-batch (as in gradient accumulation in PyTorch).
    */
   microBatch?: number;
   /** Clip the gradients to this global L2 norm before the update (the reference trainer uses 1.0). Default none. */
