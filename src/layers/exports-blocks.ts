@@ -7,6 +7,7 @@ export { LayerNorm, type LayerNormOptions } from './blocks/layer-norm';
 export { EispGenerator, type EispGeneratorOptions } from './blocks/eisp-generator';
 export { QKIspGenerator, type QKIspGeneratorOptions } from './blocks/qk-isp-generator';
 export { KVFeatureGenerator, type KVFeatureGeneratorOptions } from './blocks/kv-feature-generator';
+export { ispGuidedEncoder, type IspGuidedEncoderLayers } from './blocks/isp-guided-encoder';
 export { MasrBlock, type MasrBlockOptions } from './blocks/masr-block';
 export {
   NeighbourSearcher,

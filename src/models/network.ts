@@ -4,6 +4,7 @@ import { checkpoint } from '../ops/index';
 import { buildNested, type ReferenceWeight, type Shape } from '../layers/blocks/common';
 import { EispGenerator } from '../layers/blocks/eisp-generator';
 import { IspDecoder } from '../layers/blocks/isp-decoder';
+import { ispGuidedEncoder } from '../layers/blocks/isp-guided-encoder';
 import { KVFeatureGenerator } from '../layers/blocks/kv-feature-generator';
 import { LayerNorm } from '../layers/blocks/layer-norm';
 import { Linear } from '../layers/blocks/linear';
@@ -303,29 +304,20 @@ export class MasrNetwork {
       const features = this.patchEmbed.call(images) as tf.Tensor4D;
       const windows = windowPartition(features, c.windowSize);
       rec('features_windows', windows);
-      const eIsp = this.eispGenerator.call(windows, kw) as tf.Tensor;
-      rec('e_isp', eIsp);
-      rec('mod.emb_gen.call0', eIsp);
-      const eIspBig = this.eispExpand.call(eIsp) as tf.Tensor;
-      rec('e_isp_big', eIspBig);
-      rec('mod.e_isp_expand.call0', eIspBig);
-      const [qIsp, kIsp] = this.qkGenerator.call(eIsp, kw) as tf.Tensor[];
-      rec('q_isp', qIsp!);
-      rec('k_isp', kIsp!);
-      const [kFeat, vFeat] = this.kvGenerator.call(windows, kw) as tf.Tensor[];
-      rec('k_features', kFeat!);
-      rec('v_features', vFeat!);
-
-      const attnRaw1 = this.ispAttention.apply([qIsp!, kFeat!, vFeat!, kIsp!], kw) as tf.Tensor;
-      rec('mod.multi_attention_1.raw_out', attnRaw1);
-      const attn1 = tf.add(this.ispAttentionNorm.call(attnRaw1) as tf.Tensor, qIsp!);
-      rec('attn_output_1', attn1);
-      const moeRaw1 = this.slotMoe.apply(attn1, kw) as tf.Tensor;
-      rec('mod.moe_1.raw_out', moeRaw1);
-      const slotNormed = this.slotMoeNorm.call(moeRaw1) as tf.Tensor;
-      rec('moe_output_1_normed_slots', slotNormed);
-      // Slot j (ascending expert id) gets chunk j of e_isp_big; no residual from attn_output_1 (reference §1.7).
-      const moe1 = tf.add(tf.reshape(slotNormed, [bsz, p, slots, d]), tf.reshape(eIspBig, [bsz, p, slots, d]));
+      const moe1 = ispGuidedEncoder(
+        {
+          eispGenerator: this.eispGenerator,
+          eispExpand: this.eispExpand,
+          qkGenerator: this.qkGenerator,
+          kvGenerator: this.kvGenerator,
+          attention: this.ispAttention,
+          attentionNorm: this.ispAttentionNorm,
+          slotMoe: this.slotMoe,
+          slotMoeNorm: this.slotMoeNorm,
+        },
+        windows,
+        { training, record: rec },
+      );
       rec('moe_output_1', moe1);
 
       // MasrBlock stage names -> reference activation names.
