@@ -13,6 +13,8 @@ Metrics, on RGB [0, 255] in float64:
   psnr  skimage.metrics.peak_signal_noise_ratio(target, pred, data_range=255)
   ssim  skimage.metrics.structural_similarity(target, pred, gaussian_weights=True, sigma=1.5,
         use_sample_covariance=False, data_range=255, channel_axis=-1)
+  ssim_uniform7  skimage.metrics.structural_similarity(target / 255, pred / 255, data_range=1, channel_axis=-1)
+        with skimage's defaults (7x7 uniform window, sample covariance): what the reference's test.py reports
   *_gt_mean  the same on pred * mean_gray(target) / mean_gray(pred), clipped to [0, 255],
         mean_gray = mean of 0.299 R + 0.587 G + 0.114 B.
 """
@@ -69,10 +71,11 @@ def main():
             aligned = np.clip(pred * (mean_gray(target) / mean_gray(pred)), 0, 255)
             psnr, ssim = scores(target, pred)
             psnr_gt, ssim_gt = scores(target, aligned)
+            ssim_u7 = float(structural_similarity(target / 255, pred / 255, data_range=1, channel_axis=-1))
             cases.append({
                 'image': rel, 'file_sha256': file_sha, 'height': int(target8.shape[0]), 'width': int(target8.shape[1]),
                 'transform': name, 'pred_pixels_sha256': hashlib.sha256(pred8.tobytes()).hexdigest(),
-                'psnr': psnr, 'ssim': ssim, 'psnr_gt_mean': psnr_gt, 'ssim_gt_mean': ssim_gt,
+                'psnr': psnr, 'ssim': ssim, 'psnr_gt_mean': psnr_gt, 'ssim_gt_mean': ssim_gt, 'ssim_uniform7': ssim_u7,
             })
     doc = {
         'description': 'Golden evaluation metrics computed with scikit-image; see scripts/golden/make_metrics_golden.py '

@@ -93,5 +93,6 @@ export function meanScores(scores: PairScores[]): MeanScores {
     ssim: mean('ssim'),
     psnrGtMean: mean('psnrGtMean'),
     ssimGtMean: mean('ssimGtMean'),
+    ssimUniform7: mean('ssimUniform7'),
   };
 }

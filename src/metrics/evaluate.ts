@@ -11,6 +11,8 @@ export interface PairScores {
   psnrGtMean: number;
   /** SSIM after GT-mean brightness alignment of the output. */
   ssimGtMean: number;
+  /** SSIM with skimage's default window (7x7 uniform, sample covariance): the reference test.py's number. */
+  ssimUniform7: number;
 }
 
 /**
@@ -32,5 +34,6 @@ export function evaluatePair(
     ssim: ssim255(p, t),
     psnrGtMean: psnr255(aligned, t, 255, maxDb),
     ssimGtMean: ssim255(aligned, t),
+    ssimUniform7: ssim255(p, t, 'uniform7'),
   };
 }

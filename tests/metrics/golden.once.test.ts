@@ -20,6 +20,8 @@ interface GoldenCase {
   ssim: number;
   psnr_gt_mean: number;
   ssim_gt_mean: number;
+  /** skimage's default SSIM (7x7 uniform window, sample covariance): the reference test.py's protocol. */
+  ssim_uniform7: number;
 }
 const here = dirname(fileURLToPath(import.meta.url));
 const golden = JSON.parse(readFileSync(join(here, '..', 'fixtures', 'metrics-golden.json'), 'utf8')) as {
@@ -72,6 +74,13 @@ describe.skipIf(!hasData)('evaluation metrics match scikit-image on real photos'
         ssim: Math.abs(got.ssim - c.ssim),
         psnrGtMean: Math.abs(got.psnrGtMean - c.psnr_gt_mean),
         ssimGtMean: Math.abs(got.ssimGtMean - c.ssim_gt_mean),
+        ssimUniform7: Math.abs(
+          ssimMetric(
+            { data: pred8, height: h, width: w },
+            { data: target8, height: h, width: w },
+            { window: 'uniform7' },
+          ) - c.ssim_uniform7,
+        ),
       };
       console.log(
         `${c.image} ${c.transform}: psnr ${got.psnr.toFixed(4)} ssim ${got.ssim.toFixed(4)} gt-mean ${got.psnrGtMean.toFixed(4)} / ${got.ssimGtMean.toFixed(4)}; ` +

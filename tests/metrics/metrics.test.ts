@@ -19,6 +19,7 @@ describe('identical images', () => {
       ssim: 1,
       psnrGtMean: Infinity,
       ssimGtMean: 1,
+      ssimUniform7: 1,
     });
   });
 });
