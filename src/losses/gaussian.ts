@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { reflectPad } from '../ops';
+import { conv2d, reflectPad } from '../ops';
 
 /** Normalised 1-D Gaussian of `size` taps centred on the middle tap (kornia's `get_gaussian_kernel1d`). */
 export function gaussianKernel1d(size: number, sigma: number): number[] {
@@ -14,6 +14,12 @@ export function gaussianKernel1d(size: number, sigma: number): number[] {
 }
 
 function filterAxis(x: tf.Tensor4D, kernel: number[], axis: 1 | 2): tf.Tensor4D {
+  const c = x.shape[3];
+  if (c === 1) {
+    // One channel: a frozen-filter conv (fast on wasm, exact input gradient via ops.conv2d).
+    const shape: [number, number, number, number] = axis === 1 ? [kernel.length, 1, 1, 1] : [1, kernel.length, 1, 1];
+    return conv2d(x, tf.tensor4d(kernel, shape), { filterGradient: false });
+  }
   const n = x.shape[axis] - kernel.length + 1;
   const size: [number, number, number, number] = [-1, -1, -1, -1];
   size[axis] = n;

@@ -11,30 +11,46 @@ const C2 = 0.03 ** 2;
 const EPS = 1e-12;
 
 /**
- * kornia-style SSIM map [B, H, W, C] for images in [0, 1]: Gaussian window 11 / sigma 1.5, reflect padding (so the map
- * has the input's size and includes the border), C1 = 1e-4, C2 = 9e-4, +1e-12 in the denominator. Not clamped.
+ * The SSIM map on channel planes [N, H, W, 1] (each image channel its own plane). Planes keep every step cheap on
+ * wasm: stacking/splitting the five statistics is a contiguous concat/slice on the leading axis, and the separable
+ * Gaussian is two single-channel convs with a frozen filter (channel-last slicing and splitting at full resolution
+ * cost ~10x more there).
+ */
+function ssimPlanes(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
+  const kernel = gaussianKernel1d(SSIM_LOSS_WINDOW, SSIM_LOSS_SIGMA);
+  const n = x.shape[0];
+  const stacked = tf.concat([x, y, tf.square(x), tf.square(y), tf.mul(x, y)], 0) as tf.Tensor4D;
+  const filtered = separableFilterReflect(stacked, kernel);
+  const [, h, w] = filtered.shape;
+  const stat = (i: number) => tf.slice(filtered, [i * n, 0, 0, 0], [n, h, w, 1]);
+  const [mu1, mu2, e11, e22, e12] = [0, 1, 2, 3, 4].map(stat) as tf.Tensor4D[];
+  const mu11 = tf.square(mu1!);
+  const mu22 = tf.square(mu2!);
+  const mu12 = tf.mul(mu1!, mu2!);
+  const s11 = tf.sub(e11!, mu11);
+  const s22 = tf.sub(e22!, mu22);
+  const s12 = tf.sub(e12!, mu12);
+  const num = tf.mul(tf.add(tf.mul(mu12, 2), C1), tf.add(tf.mul(s12, 2), C2));
+  const den = tf.mul(tf.add(tf.add(mu11, mu22), C1), tf.add(tf.add(s11, s22), C2));
+  return tf.div(num, tf.add(den, EPS)) as tf.Tensor4D;
+}
+
+/** NHWC [B, H, W, C] -> channel planes [C*B, H, W, 1]. */
+function toPlanes(x: tf.Tensor4D): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  return tf.reshape(tf.transpose(x, [3, 0, 1, 2]), [c * b, h, w, 1]);
+}
+
+/**
+ * The kornia-style SSIM map [B, H, W, C]: Gaussian window 11, sigma 1.5, reflect padding, C1 = 1e-4, C2 = 9e-4,
+ * +1e-12 in the denominator (not clamped).
  */
 export function ssimMap(pred: tf.Tensor4D, target: tf.Tensor4D): tf.Tensor4D {
   assertImagePair('ssimMap', pred, target);
-  const kernel = gaussianKernel1d(SSIM_LOSS_WINDOW, SSIM_LOSS_SIGMA);
   return tf.tidy(() => {
-    const c = pred.shape[3];
-    // Filter the five statistics in one pass by stacking them on the channel axis.
-    const stacked = tf.concat([pred, target, tf.square(pred), tf.square(target), tf.mul(pred, target)], 3);
-    const [mu1, mu2, e11, e22, e12] = tf.split(
-      separableFilterReflect(stacked as tf.Tensor4D, kernel),
-      [c, c, c, c, c],
-      3,
-    );
-    const mu11 = tf.square(mu1!);
-    const mu22 = tf.square(mu2!);
-    const mu12 = tf.mul(mu1!, mu2!);
-    const s11 = tf.sub(e11!, mu11);
-    const s22 = tf.sub(e22!, mu22);
-    const s12 = tf.sub(e12!, mu12);
-    const num = tf.mul(tf.add(tf.mul(mu12, 2), C1), tf.add(tf.mul(s12, 2), C2));
-    const den = tf.mul(tf.add(tf.add(mu11, mu22), C1), tf.add(tf.add(s11, s22), C2));
-    return tf.div(num, tf.add(den, EPS)) as tf.Tensor4D;
+    const [b, h, w, c] = pred.shape;
+    const planes = ssimPlanes(toPlanes(pred), toPlanes(target));
+    return tf.transpose(tf.reshape(planes, [c, b, h, w]), [1, 2, 3, 0]) as tf.Tensor4D;
   });
 }
 
@@ -42,7 +58,8 @@ export function ssimMap(pred: tf.Tensor4D, target: tf.Tensor4D): tf.Tensor4D {
 export function ssimLoss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
   assertImagePair('ssimLoss', pred, target);
   return tf.tidy(() => {
-    const map = ssimMap(pred as tf.Tensor4D, target as tf.Tensor4D);
+    // The mean does not depend on the layout: stay on planes.
+    const map = ssimPlanes(toPlanes(pred as tf.Tensor4D), toPlanes(target as tf.Tensor4D));
     return zeroIfNaN(tf.sub(1, meanAll(tf.clipByValue(map, 0, 1))) as tf.Scalar, map);
   });
 }
