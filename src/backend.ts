@@ -90,6 +90,29 @@ async function startWasm(wasmPaths?: string): Promise<void> {
   const dir = wasmPaths ?? (await nodeWasmDir());
   if (dir) mod.setWasmPaths(dir);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
+  shareIdentityData();
+}
+
+/**
+ * tfjs's gradient bookkeeping clones every tensor a gradient saves, and wasm's Identity kernel copies the data (the
+ * cpu backend's shares it). tfjs tensors are immutable, so share it on wasm too: same results, no copies (~4% of a
+ * training step's time, and the copies' memory).
+ */
+function shareIdentityData(): void {
+  const existing = tf.getKernel('Identity', 'wasm');
+  if (existing && (existing as { masrShared?: boolean }).masrShared) return;
+  if (existing) tf.unregisterKernel('Identity', 'wasm');
+  const config = {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) => {
+      const x = inputs['x']!;
+      (backend as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+    masrShared: true,
+  };
+  tf.registerKernel(config as unknown as tf.KernelConfig);
 }
 
 async function startCpu(): Promise<void> {

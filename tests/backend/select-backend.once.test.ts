@@ -33,6 +33,21 @@ describe('selectBackend', () => {
     await expect(selectBackend('webgpu' as never)).rejects.toThrow(/Unknown backend 'webgpu'/);
   });
 
+  it('wasm clones share data (tfjs clones every tensor a gradient saves) and stay valid after the source is freed', async () => {
+    await selectBackend('wasm');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    expect(b.dataId).toBe(a.dataId);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(tf.tensor1d([4, 5]));
+    const snapshot = tf.clone(v);
+    v.assign(tf.tensor1d([6, 7]));
+    expect(Array.from(snapshot.dataSync())).toEqual([4, 5]);
+    expect(Array.from(v.dataSync())).toEqual([6, 7]);
+    tf.dispose([b, v, snapshot]);
+  });
+
   it('loads the wasm binary offline and computes on it', async () => {
     await selectBackend('wasm');
     const y = tf.matMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]));
