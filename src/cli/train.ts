@@ -280,9 +280,9 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
         message = `loss is ${lossValue} at step ${step} (terms ${fmtTerms(termRecord)}); stopped without applying the update`;
         break;
       }
-      const clip =
-        o.clipNorm > 0 ? clipByGlobalNorm(gradList, o.clipNorm) : { grads: gradList, norm: NaN, clipped: false };
-      if (o.clipNorm > 0 && !Number.isFinite(clip.norm)) {
+      // The norm is always computed (clip-norm 0 = no clipping): non-finite gradients must never reach the weights.
+      const clip = clipByGlobalNorm(gradList, o.clipNorm > 0 ? o.clipNorm : Infinity);
+      if (!Number.isFinite(clip.norm)) {
         tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
         status = 'nan';
         message = `gradient norm is ${clip.norm} at step ${step}; stopped without applying the update`;

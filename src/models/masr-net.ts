@@ -221,7 +221,7 @@ export class MASRNet {
     return { trainable, unused, total: trainable + unused };
   }
 
-  /** FLOPs (2 x MACs) of one forward pass at H x W (64.3 G at 400x600 for lolv1). */
+  /** FLOPs (2 x MACs) of one forward pass at H x W (64.4 G at 400x600 for lolv1). */
   flops(height: number, width: number): number {
     return countFlops(this.config, height, width).total;
   }

@@ -353,11 +353,13 @@ export class MasrNetwork {
       let maps: IspMaps | undefined;
       if (training) {
         const gens = Object.values(this.mapGenerators).flatMap((g) => variablesOf(g));
+        // The input image is a constant here: no gradient is computed for it.
         enhanced = checkpoint(
-          (img, g, cp, sat) =>
+          (g, cp, sat, img) =>
             render(img as tf.Tensor4D, g as tf.Tensor4D, cp as tf.Tensor4D, sat as tf.Tensor4D).enhanced,
-          [images, ...windowParams],
+          windowParams,
           gens,
+          [images],
         );
       } else {
         ({ enhanced, maps } = render(images, windowParams[0]!, windowParams[1]!, windowParams[2]!));

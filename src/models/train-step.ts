@@ -79,6 +79,8 @@ export function batchGradients(
       }
       const merged: tf.NamedTensorMap = {};
       for (const [name, g] of Object.entries(grads)) merged[name] = acc[name] ? tf.add(acc[name]!, g) : g;
+      // Variables this micro-batch did not reach keep what earlier ones accumulated.
+      for (const [name, g] of Object.entries(acc)) if (!(name in merged)) merged[name] = tf.clone(g);
       return merged;
     });
     tf.dispose(acc);
@@ -99,8 +101,14 @@ export function trainStep(
   target: tf.Tensor4D,
   options: TrainStepOptions = {},
 ): TrainStepResult {
+  const clip = options.clipNorm;
+  if (clip != null && !(clip > 0))
+    throw new Error(`trainStep: clipNorm must be > 0 (or null for no clipping), got ${clip}`);
   const { loss, terms, grads } = batchGradients(lossFn, variables, input, target, options.microBatch);
   let acc = grads;
+  if (Object.keys(acc).length === 0) {
+    throw new Error('trainStep: the loss does not depend on any of the variables (no gradients)');
+  }
   const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(acc).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
   if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
     tf.dispose(acc);
@@ -108,7 +116,6 @@ export function trainStep(
       `trainStep: non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} (loss ${loss}, gradient norm ${gradNorm}); weights left unchanged`,
     );
   }
-  const clip = options.clipNorm;
   if (clip != null && gradNorm > clip) {
     const scaled = tf.tidy(() =>
       Object.fromEntries(Object.entries(acc).map(([k, g]) => [k, tf.mul(g, clip / (gradNorm + 1e-6))])),

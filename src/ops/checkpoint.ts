@@ -28,9 +28,12 @@ export function checkpoint<T extends tf.Tensor>(
       // saved = [...inputs, ...params, ...constants]. Recompute under a fresh tape; the variables are the closure's
       // own tensors, so tf.grads reaches them.
       const cs = saved.slice(n + params.length);
-      return withOwnTape(() =>
-        tf.grads((...all: tf.Tensor[]) => run(all.slice(0, n), cs))([...saved.slice(0, n), ...params], dy),
-      );
+      const xs = [...saved.slice(0, n), ...params];
+      return withOwnTape(() => {
+        // allowNoGradients: a listed variable may go unused in this call (e.g. a sub-layer switched off).
+        const { grads } = tf.engine().gradients(() => run(xs.slice(0, n), cs), xs, dy, true);
+        return grads.map((g, i) => g ?? tf.zerosLike(xs[i]!));
+      });
     },
     constants,
   );
@@ -38,11 +41,13 @@ export function checkpoint<T extends tf.Tensor>(
 
 let scopeSeed: number | null = null;
 let scopeCounter = 0;
-let seedSource = 0x5eed;
 
+/**
+ * A checkpoint's dropout seed: inside another checkpoint, derived from the outer one (so the outer recomputation
+ * reproduces it); otherwise drawn from Math.random, which a seeded training loop controls.
+ */
 function nextScopeSeed(): number {
-  seedSource = (Math.imul(seedSource, 1103515245) + 12345) >>> 0;
-  return seedSource % 2147483647;
+  return scopeSeed !== null ? scopedRandomSeed()! : Math.floor(Math.random() * 2147483647);
 }
 
 function withDropoutSeed<T>(seed: number, f: () => T): T {

@@ -36,7 +36,10 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
       );
       return tf.reshape(y, [...a2.shape.slice(0, -1), n]);
     }
-    if (a2.rank !== b2.rank) throw new Error(`matMul: batch ranks differ: [${a2.shape}] · [${b2.shape}]`);
+    if (a2.rank !== b2.rank || !tf.util.arraysEqual(a2.shape.slice(0, -2), b2.shape.slice(0, -2))) {
+      // The gradient below does not reduce over broadcast batch axes.
+      throw new Error(`matMul: batch shapes differ (no broadcasting): [${a2.shape}] · [${b2.shape}]`);
+    }
     return withGradient(
       [a2, b2],
       (x, w) => tf.matMul(x!, w!),

@@ -34,6 +34,16 @@ describe(`checkpoint (${tf.getBackend()})`, () => {
     expect(forward.some((v) => v === 0)).toBe(true);
   });
 
+  it('a listed variable the function does not use gets a zero gradient instead of an error', () => {
+    const unused = tf.variable(randomTensor([3], 10));
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.mul(checkpoint(block, [x], [w, unused]), r)) as tf.Scalar,
+      [w, unused],
+    );
+    expect(Array.from(grads[unused.name]!.dataSync())).toEqual([0, 0, 0]);
+    expect(tf.sum(tf.abs(grads[w.name]!)).dataSync()[0]).toBeGreaterThan(0);
+  });
+
   it('constants reach the function but get no gradient, and nothing leaks', () => {
     const c = randomTensor([6, 4], 9);
     const step = () =>

@@ -5,12 +5,17 @@
 export class HostRng {
   private state: number;
 
-  constructor(seed?: number) {
-    this.state = (seed ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
+  /**
+   * Without a seed every draw comes from `Math.random`, so whoever controls that (the CLI trainer seeds it per step)
+   * controls the sampling, and a resumed run draws what the uninterrupted one would have.
+   */
+  constructor(private readonly seed?: number) {
+    this.state = (seed ?? 0) >>> 0;
   }
 
   /** Uniform in [0, 1). */
   next(): number {
+    if (this.seed === undefined) return Math.random();
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
