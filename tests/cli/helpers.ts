@@ -28,10 +28,29 @@ export const TINY_MODEL = {
   sampleSecondExpert: 'never',
 };
 
-/** Write the tiny model config as a `--config` file. */
-export function writeTinyConfig(dir: string): string {
-  const path = join(dir, 'tiny.json');
-  writeFileSync(path, JSON.stringify({ model: TINY_MODEL }, null, 2));
+/**
+ * The tiny model with the reference's training randomness on: every dropout at its default and the second MoA expert
+ * sampled in training. Runs must still repeat from --seed and resume exactly.
+ */
+export const TINY_MODEL_STOCHASTIC = {
+  ...TINY_MODEL,
+  eispGenerator: { hiddenDim: 16, dropout: 0.05 },
+  qkGenerator: { dropout: 0.05 },
+  kvGenerator: { dropout: 0.05 },
+  attention: [0, 1, 2, 3].map(() => ({ numExperts: 3, k: 2, headDim: 8, dropout: 0.05 })),
+  decoders: {
+    gamma: { hiddenSizes: [8], dropout: 0.05 },
+    color: { hiddenSizes: [16], dropout: 0.05 },
+    saturation: { hiddenSizes: [8], dropout: 0.05 },
+  },
+  mapGenerator: { ffnDropout: 0.1 },
+  sampleSecondExpert: 'train',
+};
+
+/** Write a tiny model config as a `--config` file. */
+export function writeTinyConfig(dir: string, model: object = TINY_MODEL, name = 'tiny.json'): string {
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify({ model }, null, 2));
   return path;
 }
 

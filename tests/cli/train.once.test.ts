@@ -7,7 +7,14 @@ import { runCli } from '../../src/cli/run';
 import { readSafetensors } from '../../src/io/safetensors';
 import { runTrain } from '../../src/cli/train';
 import { tempDir } from '../data/helpers';
-import { TINY_MODEL, collectingReporter, writePairs, writePhotos, writeTinyConfig } from './helpers';
+import {
+  TINY_MODEL,
+  TINY_MODEL_STOCHASTIC,
+  collectingReporter,
+  writePairs,
+  writePhotos,
+  writeTinyConfig,
+} from './helpers';
 
 const tmp = tempDir('masr-cli-train-');
 let config = '';
@@ -85,13 +92,14 @@ describe('masr-net train', () => {
     expect(readdirSync(out).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
-  it('is reproducible from --seed, and resumes exactly: 2 steps + Ctrl-C + --resume = 4 straight steps', async () => {
+  it('is reproducible from --seed, and resumes exactly: 2 steps + Ctrl-C + --resume = 4 straight steps (dropout and expert sampling on)', async () => {
+    const stochastic = writeTinyConfig(tmp.dir, TINY_MODEL_STOCHASTIC, 'tiny-stochastic.json');
     const args = (out: string) => [
       'train',
       '--data',
       join(tmp.dir, 'LOL'),
       '--config',
-      config,
+      stochastic,
       '--steps',
       '4',
       '--val-every',
