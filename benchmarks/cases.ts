@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchGradients, MASRNet, VggPerceptualLoss, type MASRNetPreset } from '../src/index';
-import { AdamW, clipByGlobalNorm } from '../src/node/index';
+import { batchGradients, clipByGlobalNorm, MASRNet, VggPerceptualLoss, type MASRNetPreset } from '../src/index';
+import { AdamW } from '../src/node/index';
 
 export interface CaseSpec {
   id: string;

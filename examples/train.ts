@@ -8,13 +8,12 @@
  * `masr-net train` is this loop plus checkpoints with optimizer state, exact resume, logs and curves.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { MASRNet, selectBackend } from '../src/index';
+import { clipByGlobalNorm, MASRNet, selectBackend } from '../src/index';
 import {
   AdamW,
   BatchLoader,
   LOWLIGHT_V1,
   batchToTensors,
-  clipByGlobalNorm,
   enhanceImage,
   listImagesDeep,
   loadSample,

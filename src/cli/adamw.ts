@@ -107,21 +107,3 @@ export class AdamW {
     tf.dispose([...this.m, ...this.v]);
   }
 }
-
-/**
- * Global-norm gradient clipping (as `torch.nn.utils.clip_grad_norm_`): when the norm over all gradients exceeds
- * `maxNorm`, every gradient is scaled by maxNorm / (norm + 1e-6). Returns the clipped gradients (new tensors when
- * clipped, the inputs otherwise) and the norm before clipping.
- */
-export function clipByGlobalNorm(
-  grads: (tf.Tensor | null)[],
-  maxNorm: number,
-): { grads: (tf.Tensor | null)[]; norm: number; clipped: boolean } {
-  const present = grads.filter((g): g is tf.Tensor => g !== null);
-  const normT = tf.tidy(() => tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g))))));
-  const norm = normT.dataSync()[0]!;
-  normT.dispose();
-  if (!(norm > maxNorm) || !Number.isFinite(norm)) return { grads, norm, clipped: false };
-  const scale = maxNorm / (norm + 1e-6);
-  return { grads: grads.map((g) => (g ? tf.mul(g, scale) : null)), norm, clipped: true };
-}

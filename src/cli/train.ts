@@ -17,8 +17,8 @@ import {
   type Sample,
 } from '../data/index';
 import { VggPerceptualLoss } from '../losses/index';
-import { batchGradients, type MASRNet } from '../models/index';
-import { AdamW, clipByGlobalNorm } from './adamw';
+import { batchGradients, clipByGlobalNorm, type MASRNet } from '../models/index';
+import { AdamW } from './adamw';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
 import { trainingCurves } from './curves';
 import { evaluateSamples, meanScores } from './evaluate';

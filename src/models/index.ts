@@ -3,6 +3,7 @@ export { MASRNet, type EnhanceWithMapsResult, type ComputeLossOptions, type Para
 export {
   trainStep,
   batchGradients,
+  clipByGlobalNorm,
   type TrainStepOptions,
   type TrainStepResult,
   type BatchGradients,

@@ -90,6 +90,24 @@ export function batchGradients(
 }
 
 /**
+ * Global-norm gradient clipping (as `torch.nn.utils.clip_grad_norm_`): when the norm over all gradients exceeds
+ * `maxNorm`, every gradient is scaled by maxNorm / (norm + 1e-6). Returns the clipped gradients (new tensors when
+ * clipped, the inputs otherwise) and the norm before clipping.
+ */
+export function clipByGlobalNorm(
+  grads: (tf.Tensor | null)[],
+  maxNorm: number,
+): { grads: (tf.Tensor | null)[]; norm: number; clipped: boolean } {
+  const present = grads.filter((g): g is tf.Tensor => g !== null);
+  const normT = tf.tidy(() => tf.sqrt(tf.addN(present.map((g) => tf.sum(tf.square(g))))));
+  const norm = normT.dataSync()[0]!;
+  normT.dispose();
+  if (!(norm > maxNorm) || !Number.isFinite(norm)) return { grads, norm, clipped: false };
+  const scale = maxNorm / (norm + 1e-6);
+  return { grads: grads.map((g) => (g ? tf.mul(g, scale) : null)), norm, clipped: true };
+}
+
+/**
  * One optimizer step over a batch (micro-batched gradient accumulation, optional global-norm clipping). Throws,
  * leaving the weights unchanged, on a non-finite loss or gradient. Leaves no tensors behind.
  */
@@ -109,19 +127,18 @@ export function trainStep(
   if (Object.keys(acc).length === 0) {
     throw new Error('trainStep: the loss does not depend on any of the variables (no gradients)');
   }
-  const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(acc).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  const names = Object.keys(acc);
+  const clipped = clipByGlobalNorm(Object.values(acc), clip ?? Infinity);
+  const gradNorm = clipped.norm;
   if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
     tf.dispose(acc);
     throw new Error(
       `trainStep: non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} (loss ${loss}, gradient norm ${gradNorm}); weights left unchanged`,
     );
   }
-  if (clip != null && gradNorm > clip) {
-    const scaled = tf.tidy(() =>
-      Object.fromEntries(Object.entries(acc).map(([k, g]) => [k, tf.mul(g, clip / (gradNorm + 1e-6))])),
-    );
+  if (clipped.clipped) {
     tf.dispose(acc);
-    acc = scaled;
+    acc = Object.fromEntries(names.map((k, i) => [k, clipped.grads[i]!]));
   }
   optimizer.applyGradients(acc);
   tf.dispose(acc);

@@ -1,7 +1,7 @@
 // masr-net/node: Node-only parts (image files via sharp, datasets on disk, fs save/load handlers, CLI commands).
 export * from '../data/index';
 // The pipeline behind the CLI, usable from scripts (see examples/).
-export { AdamW, clipByGlobalNorm, type AdamWOptions, type AdamWState } from '../cli/adamw';
+export { AdamW, type AdamWOptions, type AdamWState } from '../cli/adamw';
 export { warmupCosineLr, type WarmupCosineOptions } from '../cli/schedule';
 export { saveCheckpoint, readTrainerState, resolveCheckpointDir, type TrainerState } from '../cli/checkpoint';
 export { loadModel } from '../cli/model-source';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { AdamW, clipByGlobalNorm } from '../../src/cli/adamw';
+import { AdamW } from '../../src/cli/adamw';
+import { clipByGlobalNorm } from '../../src/models';
 
 /** PyTorch AdamW on plain numbers (float64), the reference the implementation must follow. */
 function referenceAdamW(p: number[], grads: number[][], lrs: number[], wd: number): number[] {
