@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { batchGradients, clipByGlobalNorm, MASRNet, VggPerceptualLoss, type MASRNetPreset } from '../src/index';
+import {
+  batchGradients,
+  clipByGlobalNorm,
+  defaultMicroBatch,
+  MASRNet,
+  VggPerceptualLoss,
+  type MASRNetPreset,
+} from '../src/index';
 import { AdamW } from '../src/node/index';
 
 export interface CaseSpec {
@@ -75,9 +82,8 @@ export function prepareCase(spec: CaseSpec): PreparedCase {
   const vgg = spec.perceptual ? VggPerceptualLoss.randomForTesting(0) : null;
   const vars = model.trainableVariables;
   const opt = new AdamW(vars, { weightDecay: 1e-2 });
-  // The wasm heap stops at 4 GB (two 256x256 training images peak at ~3.9 GB): one image per pass there.
-  const microBatch =
-    tf.getBackend() === 'wasm' ? Math.max(1, Math.floor((256 * 256) / (spec.height * spec.width))) : spec.batch;
+  // The same micro-batch as the CLI trainer: passes of ~256x256 pixels on wasm (its heap stops at 4 GB).
+  const microBatch = defaultMicroBatch(spec.batch, spec.height, spec.width, tf.getBackend());
   return {
     // The CLI trainer's step: micro-batched gradients, global-norm clipping at 1, AdamW.
     step: () => {

@@ -1,5 +1,5 @@
 import { basename, dirname } from 'node:path';
-import type { MASRNetOverrides, MASRNetPreset } from '../models/index';
+import { defaultMicroBatch, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
 import { UsageError } from './args';
 import { readTrainerState, resolveCheckpointDir } from './checkpoint';
 import type { Reporter } from './reporter';
@@ -154,12 +154,8 @@ export function validateOptions(o: TrainOptions): void {
   if (!(o.weightDecay >= 0)) throw new UsageError(`--weight-decay must be >= 0, got ${o.weightDecay}`);
 }
 
-/** Training pixels per pass on wasm (4 GB heap): one 256x256 image peaks at ~2.1 GB RSS (2.8 GB with the perceptual term). */
-const WASM_PIXELS_PER_PASS = 256 * 256;
-
 /** The micro-batch a run uses: the explicit one, else what fits the backend's memory. */
 export function effectiveMicroBatch(o: TrainOptions, backend: string): number {
   if (o.microBatch !== undefined) return Math.min(o.microBatch, o.batch);
-  if (backend !== 'wasm') return o.batch;
-  return Math.max(1, Math.min(o.batch, Math.floor(WASM_PIXELS_PER_PASS / (o.crop * o.crop))));
+  return defaultMicroBatch(o.batch, o.crop, o.crop, backend);
 }

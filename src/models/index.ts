@@ -4,6 +4,7 @@ export {
   trainStep,
   batchGradients,
   clipByGlobalNorm,
+  defaultMicroBatch,
   type TrainStepOptions,
   type TrainStepResult,
   type BatchGradients,

@@ -107,6 +107,15 @@ export function clipByGlobalNorm(
   return { grads: grads.map((g) => (g ? tf.mul(g, scale) : null)), norm, clipped: true };
 }
 
+/** Training pixels per pass on wasm (4 GB heap): one 256x256 image peaks at ~2.1 GB RSS (2.8 GB with the perceptual term). */
+const WASM_PIXELS_PER_PASS = 256 * 256;
+
+/** The micro-batch that fits the backend's memory: whole batches except on wasm, where passes stay near 256x256 pixels. */
+export function defaultMicroBatch(batch: number, height: number, width: number, backend: string): number {
+  if (backend !== 'wasm') return batch;
+  return Math.max(1, Math.min(batch, Math.floor(WASM_PIXELS_PER_PASS / (height * width))));
+}
+
 /**
  * One optimizer step over a batch (micro-batched gradient accumulation, optional global-norm clipping). Throws,
  * leaving the weights unchanged, on a non-finite loss or gradient. Leaves no tensors behind.
