@@ -36,11 +36,7 @@ export function withGradient<T extends tf.Tensor>(
  * If `x` reaches the loss only through this, `x` gets no gradient (`tf.grads` throws, optimizers skip it).
  */
 export function stopGradient<T extends tf.Tensor>(x: T): T {
-  return withGradient(
-    [],
-    () => tf.clone(x) as T,
-    () => [],
-  );
+  return stopGradientOf(() => tf.clone(x) as T);
 }
 
 /** The result of `f()` computed off the gradient tape: a constant for autodiff, none of f's intermediates kept. */
