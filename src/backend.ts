@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { installWasmCopyKernels } from './kernels/wasm-copies';
 import './register-gradients';
 
 /** The tfjs backends masr-net knows how to start, fastest first. */
@@ -91,6 +92,7 @@ async function startWasm(wasmPaths?: string): Promise<void> {
   if (dir) mod.setWasmPaths(dir);
   if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
   shareIdentityData();
+  installWasmCopyKernels();
 }
 
 /**

@@ -9,5 +9,5 @@ export { gatherRows, scatterAddRows } from './gather';
 export { topkMask, indicesToMask, type TopKSelection } from './topk';
 export { rgbToHsv, hsvToRgb, rgbToHsvPlanes, hsvToRgbPlanes, splitChannels, mergeChannels } from './hsv';
 export { linear, layerNorm, groupNorm } from './nn';
-export { matMul } from './matmul';
+export { matMul, matMulBias } from './matmul';
 export { checkpoint, scopedRandomSeed } from './checkpoint';

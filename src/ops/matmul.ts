@@ -47,3 +47,45 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
     );
   });
 }
+
+/**
+ * x [m, k] · w [k, n] + b [n] as one fused kernel (tfjs's `_FusedMatMul`: the bias is added while the product is
+ * written, saving a pass over the output), with the same transpose-free gradient as `matMul`. tfjs's own
+ * `tf.fused.matMul` gradient uses the slow transposed products.
+ */
+export function matMulBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  const [m, k] = x.shape;
+  const n = w.shape[1];
+  if (w.shape[0] !== k) throw new Error(`matMulBias: inner dimensions differ: [${x.shape}] · [${w.shape}]`);
+  if (b.rank !== 1 || b.shape[0] !== n) throw new Error(`matMulBias: bias must be [${n}], got [${b.shape}]`);
+  if (!biasIsFusable(b)) return tf.add(matMul(x, w), b) as tf.Tensor2D;
+  return withGradient(
+    [x, w, b],
+    (xi, wi, bi) =>
+      tf.tidy(() =>
+        tf.reshape(
+          tf
+            .engine()
+            .runKernel(
+              '_FusedMatMul',
+              { a: tf.reshape(xi!, [1, m, k]), b: tf.reshape(wi!, [1, k, n]), bias: bi! },
+              { transposeA: false, transposeB: false, activation: 'linear' },
+            ) as tf.Tensor,
+          [m, n],
+        ),
+      ) as tf.Tensor2D,
+    (dy, [xi, wi]) => [tf.matMul(dy, tf.transpose(wi!)), tf.matMul(tf.transpose(xi!), dy), tf.sum(dy, 0)],
+  );
+}
+
+/**
+ * wasm's `_FusedMatMul` checks the rank of the bias's *storage*, which keeps the shape the data was created with: a
+ * reshaped [1, n] slice is refused. Such biases take the unfused path (expertSlice makes rank-1 storage).
+ */
+function biasIsFusable(b: tf.Tensor1D): boolean {
+  if (tf.getBackend() !== 'wasm') return true;
+  const stored = (
+    tf.backend() as unknown as { dataIdMap: { get(id: tf.DataId): { shape?: number[] } | undefined } }
+  ).dataIdMap.get(b.dataId);
+  return stored?.shape?.length === 1;
+}

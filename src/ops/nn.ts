@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { matMul } from './matmul';
+import { matMul, matMulBias } from './matmul';
 
 /** x [..., in] @ w [in, out] (+ b [out]), any rank: PyTorch `nn.Linear` with the weight stored transposed. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf.Tensor {
@@ -7,7 +7,7 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf
   if (w.shape[0] !== din) throw new Error(`linear: input last dim ${din} does not match weight [${w.shape}]`);
   return tf.tidy(() => {
     const flat = tf.reshape(x, [-1, din]) as tf.Tensor2D;
-    const y = b ? tf.add(matMul(flat, w), b) : matMul(flat, w);
+    const y = b ? matMulBias(flat, w, b) : matMul(flat, w);
     return tf.reshape(y, [...x.shape.slice(0, -1), w.shape[1]]);
   });
 }

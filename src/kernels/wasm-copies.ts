@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { bytesPer, copyRun, elementOffset, heapView, type WasmBackendLike } from './wasm-heap';
+
+/**
+ * Slice, SplitV and Concat for tfjs-backend-wasm 4.x that copy inside the wasm heap.
+ *
+ * tfjs's own wasm Slice is JavaScript that starts with `backend.readSync(x)`, which copies the *whole* input out of
+ * the heap before taking the slice, then copies each output row through a fresh `subarray`; SplitV calls it once per
+ * piece, so splitting a [9, 240000] colour-matrix map into planes copies 9 × 8.6 MB. Concat allocates a `subarray`
+ * per (row, input), millions for channel-plane concatenations. Same results, bit for bit (tests/kernels).
+ */
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+function sliceInHeap(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  const bytes = bytesPer(x.dtype)!;
+  const out = backend.makeOutput(size, x.dtype);
+  if (size.some((s) => s === 0)) return out;
+  const heap = heapView(backend, bytes);
+  const src0 = elementOffset(backend, x, bytes);
+  const dst0 = elementOffset(backend, out, bytes);
+  const rank = x.shape.length;
+  const strides = new Array<number>(rank);
+  strides[rank - 1] = 1;
+  for (let a = rank - 2; a >= 0; a--) strides[a] = strides[a + 1]! * x.shape[a + 1]!;
+  // The contiguous run: trailing axes taken whole, times the extent of the first partial axis from the end.
+  let a = rank - 1;
+  let run = 1;
+  while (a > 0 && begin[a] === 0 && size[a] === x.shape[a]) run *= x.shape[a--]!;
+  run *= size[a]!;
+  const base = src0 + begin.reduce((s, b, i) => s + b * strides[i]!, 0);
+  if (a === 0) {
+    copyRun(heap, dst0, base, run);
+    return out;
+  }
+  // Odometer over the outer axes 0..a-1.
+  const index = new Array<number>(a).fill(0);
+  let rows = 1;
+  for (let i = 0; i < a; i++) rows *= size[i]!;
+  let src = base;
+  let dst = dst0;
+  for (let r = 0; r < rows; r++) {
+    copyRun(heap, dst, src, run);
+    dst += run;
+    for (let k = a - 1; k >= 0; k--) {
+      src += strides[k]!;
+      if (++index[k]! < size[k]!) break;
+      src -= strides[k]! * size[k]!;
+      index[k] = 0;
+    }
+  }
+  return out;
+}
+
+function sliceKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs['x']!;
+    if (bytesPer(x.dtype) == null) return original(args);
+    const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+    return sliceInHeap(args.backend as WasmBackendLike, x, begin, size);
+  };
+}
+
+function splitKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const x = args.inputs['x']!;
+    if (bytesPer(x.dtype) == null) return original(args);
+    const { numOrSizeSplits, axis } = args.attrs as { numOrSizeSplits: number | number[]; axis: number | number[] };
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[ax] = s;
+      const piece = sliceInHeap(args.backend as WasmBackendLike, x, [...begin], size);
+      begin[ax]! += s;
+      return piece;
+    });
+  };
+}
+
+function concatKernel(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+    const dtype = inputs[0]!.dtype;
+    const bytes = bytesPer(dtype);
+    if (bytes == null || inputs.some((t) => t.dtype !== dtype)) return original(args);
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number }).axis, inputs[0]!.shape)[0]!;
+    tf.backend_util.assertParamsConsistent(
+      inputs.map((t) => t.shape),
+      axis,
+    );
+    const backend = args.backend as WasmBackendLike;
+    const out = backend.makeOutput(
+      tf.backend_util.computeOutShape(
+        inputs.map((t) => t.shape),
+        axis,
+      ),
+      dtype,
+    );
+    const parts = inputs.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+    if (parts.length === 0) return out;
+    const heap = heapView(backend, bytes);
+    const outer = tf.util.sizeFromShape(parts[0]!.shape.slice(0, axis));
+    const inner = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+    const srcs = parts.map((t) => elementOffset(backend, t, bytes));
+    const rowOut = inner.reduce((s, n) => s + n, 0);
+    let colOffset = elementOffset(backend, out, bytes);
+    for (let i = 0; i < parts.length; i++) {
+      const n = inner[i]!;
+      const src = srcs[i]!;
+      if (n === 1) {
+        for (let b = 0; b < outer; b++) heap[colOffset + b * rowOut] = heap[src + b]!;
+      } else {
+        for (let b = 0; b < outer; b++) copyRun(heap, colOffset + b * rowOut, src + b * n, n);
+      }
+      colOffset += n;
+    }
+    return out;
+  };
+}
+
+const OVERRIDES: [string, (original: KernelFunc) => KernelFunc][] = [
+  ['Slice', sliceKernel],
+  ['SplitV', splitKernel],
+  ['Concat', concatKernel],
+];
+
+/** Replace tfjs-backend-wasm's Slice, SplitV and Concat (idempotent; other backends are untouched). */
+export function installWasmCopyKernels(): void {
+  for (const [name, make] of OVERRIDES) {
+    const existing = tf.getKernel(name, 'wasm') as (tf.KernelConfig & { masrCopy?: boolean }) | undefined;
+    if (!existing || existing.masrCopy) continue;
+    tf.unregisterKernel(name, 'wasm');
+    const config = {
+      kernelName: name,
+      backendName: 'wasm',
+      kernelFunc: make(existing.kernelFunc as unknown as KernelFunc),
+      masrCopy: true,
+    };
+    tf.registerKernel(config as unknown as tf.KernelConfig);
+  }
+}
