@@ -67,7 +67,7 @@ function simdFor(backend: unknown): SimdGelu | null {
   let instance = simdInstances.get(memory);
   if (instance === undefined) {
     try {
-      const module = new WebAssembly.Module(Buffer.from(GELU_WASM_BASE64, 'base64'));
+      const module = new WebAssembly.Module(decodeBase64(GELU_WASM_BASE64));
       instance = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdGelu;
     } catch {
       instance = null;
@@ -149,4 +149,12 @@ export function registerGeluKernels(): void {
 /** Whether the active backend has the one-pass kernels (float32 only). */
 export function hasGeluKernels(dtype: tf.DataType): boolean {
   return dtype === 'float32' && tf.getKernel(GELU_KERNEL, tf.getBackend()) != null;
+}
+
+/** Base64 to bytes with `atob` (browsers and Node >= 16), no Buffer. */
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }

@@ -10,6 +10,7 @@ import {
   layerNorm,
   linear,
   matMul,
+  matMulBias,
   reflectPad,
   resizeBilinear,
   rgbToHsv,
@@ -244,6 +245,13 @@ export const OP_CASES: OpCase[] = [
     name: 'linear',
     inputs: () => [randomTensor([2, 3, 4], 19), randomTensor([4, 5], 20), randomTensor([5], 21)],
     f: (x, w, b) => linear(x!, w as tf.Tensor2D, b as tf.Tensor1D),
+    ...LINEAR,
+  },
+  {
+    // A bias whose storage is [1, n] (a reshaped slice): wasm cannot fuse it, the unfused path must agree.
+    name: 'matMulBias (bias stored as [1, n])',
+    inputs: () => [randomTensor([6, 4], 25), randomTensor([4, 5], 26), randomTensor([1, 5], 27)],
+    f: (x, w, b) => tf.tidy(() => matMulBias(x as tf.Tensor2D, w as tf.Tensor2D, tf.reshape(b!, [5]) as tf.Tensor1D)),
     ...LINEAR,
   },
   {
