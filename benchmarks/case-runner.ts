@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../src/backend';
 import { CASES, prepareCase } from './cases';
 
-const [id, backend, repeatsArg, warmupArg] = process.argv.slice(2);
+const [id, backend, repeatsArg, warmupArg, threadsArg] = process.argv.slice(2);
 const spec = CASES.find((c) => c.id === id);
 if (!spec) throw new Error(`unknown case '${id}'`);
-await selectBackend(backend as BackendName);
+await selectBackend(backend as BackendName, { threads: Number(threadsArg ?? 1) });
 const repeats = Number(repeatsArg ?? 5);
 const warmup = Number(warmupArg ?? 1);
 

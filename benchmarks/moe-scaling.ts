@@ -1,11 +1,11 @@
 // MoE k-scaling benchmark (not a test): forward + backward time of one MixtureOfExperts step with E experts fixed and
 // k = 1..E, sparse dispatch vs the dense-mask path (every expert on every token). Sparse cost should grow ~ k/E.
-// Run: npx tsx benchmarks/moe-scaling.ts [backend=wasm] [tokens=1024] [d=64] [repeats=3]
+// Run: npx tsx benchmarks/moe-scaling.ts [backend=wasm] [tokens=1024] [d=64] [repeats=3] [threads=1]
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../src/backend';
 import { MixtureOfExperts } from '../src/layers/exports-routing';
 
-const [backendArg, tokensArg, dArg, repeatsArg] = process.argv.slice(2);
+const [backendArg, tokensArg, dArg, repeatsArg, threadsArg] = process.argv.slice(2);
 const backend = (backendArg ?? 'wasm') as BackendName;
 const tokens = Number(tokensArg ?? 1024);
 const d = Number(dArg ?? 64);
@@ -13,7 +13,7 @@ const repeats = Number(repeatsArg ?? 3);
 const E = 8;
 const hiddenSizes = [2 * d, 4 * d];
 
-await selectBackend(backend);
+await selectBackend(backend, { threads: Number(threadsArg ?? 1) });
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,6 +1,8 @@
-// `npm run bench [-- --backends wasm,cpu --cases id1,id2 --repeats 5 --quick]`
+// `npm run bench [-- --backends wasm,cpu --threads 1,2 --cases id1,id2 --repeats 5 --quick]`
 // Times every case on every available backend, each case in its own process, and writes JSON + Markdown results
-// named by backend, tfjs version and CPU model (benchmarks/results/).
+// named by backend, tfjs version and CPU model (benchmarks/results/). wasm runs once per `--threads` count (default
+// 1 and 2: the targets are single-threaded; 2 is tfjs's multi-threaded XNNPACK build on both cores, see
+// src/wasm-threads.ts); its results are labelled `wasm-2threads`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -34,7 +36,10 @@ function available(): string[] {
   return out;
 }
 
-const backends = opt('backends')?.split(',') ?? available();
+const threadCounts = (opt('threads') ?? '1,2').split(',').map(Number);
+const backends = (opt('backends')?.split(',') ?? available()).flatMap((b) =>
+  b === 'wasm' ? threadCounts.map((t) => ({ backend: b, threads: t })) : [{ backend: b, threads: 1 }],
+);
 const only = opt('cases')?.split(',');
 const tfjsVersion = (
   JSON.parse(readFileSync(join(here, '..', 'node_modules', '@tensorflow', 'tfjs-core', 'package.json'), 'utf8')) as {
@@ -65,12 +70,13 @@ interface Row {
   refRssGb?: number;
 }
 
-for (const backend of backends) {
+for (const { backend: backendName, threads } of backends) {
+  const backend = threads > 1 ? `${backendName}-${threads}threads` : backendName;
   const rows: Row[] = [];
   const skipped: string[] = [];
   for (const spec of CASES) {
     if (only && !only.includes(spec.id)) continue;
-    if (backend === 'cpu' && spec.heavy) {
+    if (backendName === 'cpu' && spec.heavy) {
       skipped.push(spec.id);
       continue;
     }
@@ -82,8 +88,10 @@ for (const backend of backends) {
         'tsx',
         join(here, 'case-runner.ts'),
         spec.id,
-        backend,
+        backendName,
         String(spec.kind === 'train' ? Math.max(2, repeats - 2) : repeats),
+        '1',
+        String(threads),
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
     );
@@ -133,16 +141,20 @@ for (const backend of backends) {
         `| ${r.case} | ${f(r.medianS, 3)} | ${f(r.minS)}–${f(r.maxS)} | ${f(r.gflops, 1)} | ${f(r.peakRssGb)} | ${r.tensorsBefore}→${r.tensorsAfter} | ${f(r.refS)} | ${f(r.ratio)} |`,
     ),
   ].join('\n');
-  const header = `# masr-net benchmark: backend ${backend}, tfjs ${tfjsVersion}, ${cpuModel}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\nRepeats: ${repeats} after 1 warm-up (train cases ${Math.max(2, repeats - 2)}); each case in its own process. Train steps: forward + composite loss + backward + global-norm clip + AdamW, micro-batched to fit the wasm heap; FLOPs for training counted as 3× forward. Perceptual VGG weights are random (timing only).${skipped.length ? `\nSkipped on ${backend} (too slow for the pure-JS backend): ${skipped.join(', ')}.` : ''}\n\n`;
+  const header = `# masr-net benchmark: backend ${backend}, tfjs ${tfjsVersion}, ${cpuModel}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n\nRepeats: ${repeats} after 1 warm-up (train cases ${Math.max(2, repeats - 2)}); each case in its own process. Train steps: forward + composite loss + backward + global-norm clip + AdamW, micro-batched to fit the wasm heap; ${threads > 1 ? `wasm with ${threads} XNNPACK threads; ` : ''}FLOPs for training counted as 3× forward. Perceptual VGG weights are random (timing only).${skipped.length ? `\nSkipped on ${backend} (too slow for the pure-JS backend): ${skipped.join(', ')}.` : ''}\n\n`;
   console.log('\n' + header + table + '\n');
   let moe = previous?.moe ?? '';
   if (!only || only.includes('moe-k-scaling')) {
     // The MoE k-scaling case: E = 8 experts, k = 1..8, sparse vs dense-mask dispatch.
     process.stdout.write(`${backend} moe-k-scaling ...\n`);
-    moe = execFileSync(process.execPath, ['--import', 'tsx', join(here, 'moe-scaling.ts'), backend], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    moe = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'moe-scaling.ts'), backendName, '1024', '64', '3', String(threads)],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
       .split('\n')
       .filter((l) => !/^=+$|^Hi, looks like|^$/.test(l.trim()) || l.startsWith('|'))
       .join('\n');

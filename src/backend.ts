@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmCopyKernels } from './kernels/wasm-copies';
+import { startThreadedWasm } from './wasm-threads';
 import './register-gradients';
 
 /** The tfjs backends masr-net knows how to start, fastest first. */
@@ -17,6 +18,12 @@ export interface SelectBackendOptions {
   wasmPaths?: string;
   /** For `tensorflow`: prefer `@tensorflow/tfjs-node-gpu` over `@tensorflow/tfjs-node`. */
   gpu?: boolean;
+  /**
+   * For `wasm` in Node: XNNPACK threads (default 1, tfjs's own choice in Node). Above 1, tfjs-backend-wasm's
+   * multi-threaded build is started (see wasm-threads.ts); convolutions and matrix products then share the cores.
+   * Call before creating any tensor: it replaces a running wasm backend.
+   */
+  threads?: number;
 }
 
 const PACKAGES: Record<BackendName, string[]> = {
@@ -80,17 +87,26 @@ async function startTensorflow(gpu: boolean): Promise<void> {
   throw new BackendUnavailableError('tensorflow', order[0]!, lastErr);
 }
 
-async function startWasm(wasmPaths?: string): Promise<void> {
-  let mod: { setWasmPaths: (p: string) => void };
+async function startWasm(wasmPaths?: string, threads = 1): Promise<void> {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
+    throw new Error(`selectBackend: threads must be an integer from 1 to 8, got ${threads}`);
+  }
+  let mod: { setWasmPaths: (p: string) => void } & Parameters<typeof startThreadedWasm>[0];
   try {
     mod = (await tryImport('@tensorflow/tfjs-backend-wasm')) as typeof mod;
   } catch (e) {
     throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm', e);
   }
-  // In Node the .wasm binaries are read from node_modules, never fetched.
-  const dir = wasmPaths ?? (await nodeWasmDir());
-  if (dir) mod.setWasmPaths(dir);
-  if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
+  if (threads > 1) {
+    if (!isNode) throw new Error('selectBackend: threads > 1 is for Node (in browsers tfjs picks its own threads)');
+    const started = await startThreadedWasm(mod, threads);
+    if (started !== threads) throw new Error(`selectBackend: asked for ${threads} wasm threads, got ${started}`);
+  } else {
+    // In Node the .wasm binaries are read from node_modules, never fetched.
+    const dir = wasmPaths ?? (await nodeWasmDir());
+    if (dir) mod.setWasmPaths(dir);
+    if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
+  }
   shareIdentityData();
   installWasmCopyKernels();
 }
@@ -126,6 +142,11 @@ async function startCpu(): Promise<void> {
   if (!(await tf.setBackend('cpu'))) throw new BackendUnavailableError('cpu', '@tensorflow/tfjs-backend-cpu');
 }
 
+function threadNote(name: BackendName, options: SelectBackendOptions): string {
+  const threads = options.threads ?? 1;
+  return name === 'wasm' && threads > 1 ? `, ${threads} threads` : '';
+}
+
 function checkGradientsRegistered(): void {
   // The Node bundles of tfjs-core register gradients; a bundler build of tfjs-core alone does not.
   if (tf.getGradient('Multiply') == null || tf.getGradient('Conv2D') == null) {
@@ -148,11 +169,11 @@ export async function selectBackend(
       throw new Error(`Unknown backend '${String(preference)}': expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);
     }
     if (preference === 'tensorflow') await startTensorflow(!!options.gpu);
-    else if (preference === 'wasm') await startWasm(options.wasmPaths);
+    else if (preference === 'wasm') await startWasm(options.wasmPaths, options.threads);
     else await startCpu();
     await tf.ready();
     checkGradientsRegistered();
-    return { name: preference, reason: `requested explicitly` };
+    return { name: preference, reason: `requested explicitly${threadNote(preference, options)}` };
   }
   const skipped: string[] = [];
   if (isNode) {
@@ -166,10 +187,13 @@ export async function selectBackend(
     }
   }
   try {
-    await startWasm(options.wasmPaths);
+    await startWasm(options.wasmPaths, options.threads);
     await tf.ready();
     checkGradientsRegistered();
-    return { name: 'wasm', reason: `fastest installed backend; skipped ${skipped.join(', ') || 'none'}` };
+    return {
+      name: 'wasm',
+      reason: `fastest installed backend${threadNote('wasm', options)}; skipped ${skipped.join(', ') || 'none'}`,
+    };
   } catch (e) {
     skipped.push(`wasm (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }

@@ -10,6 +10,11 @@ const BACKEND: OptionSpecs = {
     default: 'auto',
     help: 'tfjs backend: auto picks tfjs-node if installed, else wasm, else cpu',
   },
+  threads: {
+    type: 'int',
+    default: 1,
+    help: 'wasm only: XNNPACK threads for convolutions and matrix products (2 uses both cores of a 2-core machine)',
+  },
 };
 
 const SOURCE: OptionSpecs = {
@@ -174,7 +179,7 @@ export const BENCH_SPECS: OptionSpecs = {
 };
 
 /** Start the backend a command asked for and say which one and why. */
-export async function startBackend(name: string, info: (line: string) => void): Promise<void> {
-  const choice = await selectBackend(name as BackendName | 'auto');
+export async function startBackend(name: string, threads: number, info: (line: string) => void): Promise<void> {
+  const choice = await selectBackend(name as BackendName | 'auto', { threads });
   info(`backend: ${choice.name} (${choice.reason})`);
 }

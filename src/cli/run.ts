@@ -69,7 +69,7 @@ const COMMANDS: Record<string, Command> = {
       const opts: Partial<TrainOptions> = { ...(fromFile.train as Partial<TrainOptions> | undefined) };
       for (const key of given) if (key !== 'backend') (opts as Record<string, unknown>)[key] = v[key];
       if (fromFile.model && !v.resume) opts.modelOverrides = fromFile.model;
-      await startBackend(String(v.backend), (l) => ctx.reporter.info(l));
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       const result = await runTrain(opts, { reporter: ctx.reporter, signal: ctx.signal });
       if (result.status === 'nan') {
         ctx.reporter.warn(`error: ${result.message}`);
@@ -88,7 +88,7 @@ const COMMANDS: Record<string, Command> = {
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'test');
       const checkpoint = need(v, 'checkpoint', 'test');
-      await startBackend(String(v.backend), (l) => ctx.reporter.info(l));
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       await runTest(
         {
           data: str(v.data),
@@ -123,7 +123,7 @@ const COMMANDS: Record<string, Command> = {
       if (pos.length > (v.input === undefined ? 1 : 0))
         throw new UsageError(`enhance: unexpected argument '${pos.at(-1)}'`);
       const checkpoint = need(v, 'checkpoint', 'enhance');
-      await startBackend(String(v.backend), (l) => ctx.reporter.info(l));
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       const r = await runEnhance(
         {
           input,
@@ -152,7 +152,7 @@ const COMMANDS: Record<string, Command> = {
     specs: DEMO_SPECS,
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'demo');
-      await startBackend(String(v.backend), (l) => ctx.reporter.info(l));
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       return runDemo(
         {
           out: String(v.out),
@@ -182,7 +182,7 @@ const COMMANDS: Record<string, Command> = {
         }
       };
       const [w, a] = [read(weights), read(activations)];
-      await startBackend(String(v.backend), (l) => ctx.reporter.info(l));
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       const report = runParity(w, a);
       ctx.reporter.info(formatParityTable(report));
       ctx.reporter.info(report.ok ? 'parity: ok' : 'parity: FAILED');
@@ -195,7 +195,7 @@ const COMMANDS: Record<string, Command> = {
     specs: BENCH_SPECS,
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'bench');
-      await startBackend(String(v.backend), (l) => ctx.reporter.info(l));
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       await runBench(
         {
           preset: v.preset as MASRNetPreset,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from './wasm-heap';
-import { GELU_WASM_BASE64 } from './gelu-simd';
+import { GELU_SHARED_WASM_BASE64, GELU_WASM_BASE64 } from './gelu-simd';
 
 /**
  * Exact-GELU kernels for the wasm and cpu backends, one pass over the data each.
@@ -62,12 +62,15 @@ interface SimdGelu {
 const simdInstances = new WeakMap<WebAssembly.Memory, SimdGelu | null>();
 
 function simdFor(backend: unknown): SimdGelu | null {
-  const memory = (backend as { wasm: { asm?: { memory?: WebAssembly.Memory } } }).wasm.asm?.memory;
+  // The single-threaded build exports its heap; the multi-threaded one creates a shared heap and imports it.
+  const wasm = (backend as { wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory } }).wasm;
+  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
   if (!memory) return null;
   let instance = simdInstances.get(memory);
   if (instance === undefined) {
     try {
-      const module = new WebAssembly.Module(decodeBase64(GELU_WASM_BASE64));
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const module = new WebAssembly.Module(decodeBase64(shared ? GELU_SHARED_WASM_BASE64 : GELU_WASM_BASE64));
       instance = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdGelu;
     } catch {
       instance = null;
