@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { meanAll } from './reduce';
-import { conv2d, stopGradientOf } from '../ops';
+import { conv2d, maxPool2x2, stopGradientOf } from '../ops';
 import { entryToFloat32, readSafetensors } from '../io/safetensors';
 import { assertImagePair } from './checks';
 
@@ -178,7 +178,7 @@ export class VggPerceptualLoss {
       let k = 0;
       BLOCKS.forEach((convs, block) => {
         // Max-pool 2x2 / stride 2 (PyTorch floor mode = 'valid') between blocks.
-        if (block > 0) h = tf.maxPool(h, 2, 2, 'valid');
+        if (block > 0) h = maxPool2x2(h);
         for (let j = 0; j < convs; j++, k++) {
           const { kernel, bias } = this.convs[k]!;
           h = tf.relu(tf.add(conv2d(h, kernel, { padding: 1, filterGradient: false }), bias)) as tf.Tensor4D;

@@ -11,3 +11,4 @@ export { rgbToHsv, hsvToRgb, rgbToHsvPlanes, hsvToRgbPlanes, splitChannels, merg
 export { linear, layerNorm, groupNorm } from './nn';
 export { matMul, matMulBias } from './matmul';
 export { checkpoint, scopedRandomSeed } from './checkpoint';
+export { maxPool2x2 } from './pool';

@@ -11,6 +11,7 @@ import {
   linear,
   matMul,
   matMulBias,
+  maxPool2x2,
   reflectPad,
   resizeBilinear,
   rgbToHsv,
@@ -141,6 +142,19 @@ const idx = (v: number[]) => tf.tensor1d(v, 'int32');
 
 export const OP_CASES: OpCase[] = [
   { name: 'gelu', inputs: () => [randomTensor([2, 3, 4], 11, -3, 3)], f: (x) => gelu(x), ...SMOOTH },
+  // Odd height and width: the last row and column fall outside every window ('valid') and get no gradient. Values
+  // 1.3 apart, so the ±0.5 central differences never change a window's maximum.
+  {
+    name: 'maxPool2x2',
+    inputs: () => {
+      const order = Array.from(randomArray(2 * 5 * 7 * 3, 28), (v, i) => [v, i] as const);
+      const ranks = new Float32Array(order.length);
+      [...order].sort((a, b) => a[0] - b[0]).forEach(([, i], r) => (ranks[i] = 1.3 * r - 130));
+      return [tf.tensor4d(ranks, [2, 5, 7, 3])];
+    },
+    f: (x) => maxPool2x2(x as tf.Tensor4D),
+    ...LINEAR,
+  },
   {
     name: 'reflectPad [[2,1],[3,4]]',
     inputs: () => [randomTensor([2, 4, 5, 3], 12)],
