@@ -14,7 +14,11 @@ export default defineConfig([
   },
   {
     // The CLI (Node only).
-    entry: { cli: 'src/cli/main.ts', 'sample-worker': 'src/data/sample-worker.ts' },
+    entry: {
+      cli: 'src/cli/main.ts',
+      'sample-worker': 'src/data/sample-worker.ts',
+      'gradient-worker': 'src/parallel/gradient-worker.ts',
+    },
     format: ['esm'],
     sourcemap: true,
     target: 'node18',

@@ -10,17 +10,17 @@ await selectBackend(backend as BackendName, { threads: Number(threadsArg ?? 1) }
 const repeats = Number(repeatsArg ?? 5);
 const warmup = Number(warmupArg ?? 1);
 
-const prepared = prepareCase(spec);
-for (let i = 0; i < warmup; i++) prepared.step();
+const prepared = await prepareCase(spec);
+for (let i = 0; i < warmup; i++) await prepared.step();
 const tensorsBefore = tf.memory().numTensors;
 const times: number[] = [];
 for (let i = 0; i < repeats; i++) {
   const t0 = performance.now();
-  prepared.step();
+  await prepared.step();
   times.push((performance.now() - t0) / 1000);
 }
 const tensorsAfter = tf.memory().numTensors;
-prepared.dispose();
+await prepared.dispose();
 // maxRSS is in kilobytes on Linux.
 const peakRssGb = process.resourceUsage().maxRSS / 1024 / 1024;
 console.log(JSON.stringify({ id, backend, times, flops: prepared.flops, tensorsBefore, tensorsAfter, peakRssGb }));

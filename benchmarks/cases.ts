@@ -7,7 +7,7 @@ import {
   VggPerceptualLoss,
   type MASRNetPreset,
 } from '../src/index';
-import { AdamW } from '../src/node/index';
+import { AdamW, ParallelGradients } from '../src/node/index';
 
 export interface CaseSpec {
   id: string;
@@ -19,6 +19,8 @@ export interface CaseSpec {
   perceptual?: boolean;
   /** Too slow for the pure-JS cpu backend. */
   heavy: boolean;
+  /** Gradient worker threads beside the main thread (data-parallel, `ParallelGradients`); 1-thread wasm only. */
+  gradWorkers?: number;
 }
 
 export const CASES: CaseSpec[] = [
@@ -44,6 +46,27 @@ export const CASES: CaseSpec[] = [
     width: 256,
     heavy: true,
   },
+  {
+    id: 'train-lolv1-b4-256-full-parallel',
+    kind: 'train',
+    preset: 'lolv1',
+    batch: 4,
+    height: 256,
+    width: 256,
+    perceptual: true,
+    heavy: true,
+    gradWorkers: 1,
+  },
+  {
+    id: 'train-lolv1-b4-256-noperceptual-parallel',
+    kind: 'train',
+    preset: 'lolv1',
+    batch: 4,
+    height: 256,
+    width: 256,
+    heavy: true,
+    gradWorkers: 1,
+  },
   { id: 'forward-lolv1-64x96', kind: 'forward', preset: 'lolv1', batch: 1, height: 64, width: 96, heavy: false },
   {
     id: 'train-lolv1-b1-64x96-noperceptual',
@@ -58,19 +81,19 @@ export const CASES: CaseSpec[] = [
 
 export interface PreparedCase {
   /** One timed unit of work; must leave no tensors behind. */
-  step: () => void;
+  step: () => void | Promise<void>;
   flops: number;
-  dispose: () => void;
+  dispose: () => void | Promise<void>;
 }
 
 /** Builds the model and inputs for a case. Training uses AdamW-equivalent Adam steps; VGG weights are random (timing only). */
-export function prepareCase(spec: CaseSpec): PreparedCase {
+export async function prepareCase(spec: CaseSpec): Promise<PreparedCase> {
   const model = MASRNet.create(spec.preset);
   const x = tf.randomUniform([spec.batch, spec.height, spec.width, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const forwardFlops = model.flops(spec.height, spec.width) * spec.batch;
   if (spec.kind === 'forward') {
     return {
-      step: () => tf.tidy(() => model.enhance(x).dataSync()),
+      step: () => void tf.tidy(() => model.enhance(x).dataSync()),
       flops: forwardFlops,
       dispose: () => {
         x.dispose();
@@ -84,25 +107,38 @@ export function prepareCase(spec: CaseSpec): PreparedCase {
   const opt = new AdamW(vars, { weightDecay: 1e-2 });
   // The same micro-batch as the CLI trainer: passes of ~256x256 pixels on wasm (its heap stops at 4 GB).
   const microBatch = defaultMicroBatch(spec.batch, spec.height, spec.width, tf.getBackend());
+  const parallel = spec.gradWorkers
+    ? await ParallelGradients.start(model, {
+        workers: spec.gradWorkers,
+        perceptual: spec.perceptual ? { random: 0 } : null,
+      })
+    : null;
+  const apply = (grads: tf.NamedTensorMap) => {
+    const list = vars.map((v) => grads[v.name] ?? null);
+    const clip = clipByGlobalNorm(list, 1);
+    opt.step(clip.grads, 1e-4);
+    tf.dispose(Object.values(grads));
+    if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
+  };
   return {
-    // The CLI trainer's step: micro-batched gradients, global-norm clipping at 1, AdamW.
-    step: () => {
-      const { grads } = batchGradients(
-        (a, b) => model.computeLoss(a, b, { training: true, perceptual: vgg }),
-        vars,
-        x,
-        target,
-        microBatch,
-      );
-      const list = vars.map((v) => grads[v.name] ?? null);
-      const clip = clipByGlobalNorm(list, 1);
-      opt.step(clip.grads, 1e-4);
-      tf.dispose(Object.values(grads));
-      if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
-    },
+    // The CLI trainer's step: micro-batched gradients (shared with a worker thread in the parallel cases),
+    // global-norm clipping at 1, AdamW.
+    step: parallel
+      ? async () => apply((await parallel.gradients(x, target, { microBatch, perceptual: vgg })).grads)
+      : () =>
+          apply(
+            batchGradients(
+              (a, b) => model.computeLoss(a, b, { training: true, perceptual: vgg }),
+              vars,
+              x,
+              target,
+              microBatch,
+            ).grads,
+          ),
     // Backward ~ 2x forward (input + weight gradients).
     flops: forwardFlops * 3,
-    dispose: () => {
+    dispose: async () => {
+      await parallel?.dispose();
       x.dispose();
       target.dispose();
       vgg?.dispose();

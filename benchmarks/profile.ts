@@ -50,7 +50,9 @@ if (mode === 'forward') {
 } else {
   const t0 = performance.now();
   work();
-  console.log(`training micro-batch (1 x ${h}x${w}, full loss) on ${tf.getBackend()}: ${(performance.now() - t0).toFixed(0)} ms`);
+  console.log(
+    `training micro-batch (1 x ${h}x${w}, full loss) on ${tf.getBackend()}: ${(performance.now() - t0).toFixed(0)} ms`,
+  );
 }
 
 const info = await tf.profile(work);

@@ -81,6 +81,11 @@ export const TRAIN_SPECS: OptionSpecs = {
   'log-every': { type: 'int', help: 'progress line every N steps when output is not a terminal' },
   seed: { type: 'int', default: d.seed, help: 'seed of sample order, augmentation and synthetic darkening' },
   workers: { type: 'int', default: d.workers, help: 'decode worker threads (0 = decode on the training thread)' },
+  'grad-workers': {
+    type: 'int',
+    default: d.gradWorkers,
+    help: 'worker threads computing gradients beside the training thread (data-parallel; 1 uses both cores of a 2-core machine, ~2 GB more memory on wasm)',
+  },
   prefetch: { type: 'int', default: d.prefetch, help: 'batches decoded ahead' },
   out: {
     type: 'string',

@@ -67,7 +67,8 @@ const COMMANDS: Record<string, Command> = {
       const fromFile = v.config ? await readModelConfigFile(String(v.config)) : {};
       // Only what the user said goes in: runTrain fills defaults (or the checkpoint's options when resuming).
       const opts: Partial<TrainOptions> = { ...(fromFile.train as Partial<TrainOptions> | undefined) };
-      for (const key of given) if (key !== 'backend') (opts as Record<string, unknown>)[key] = v[key];
+      for (const key of given)
+        if (key !== 'backend' && key !== 'threads') (opts as Record<string, unknown>)[key] = v[key];
       if (fromFile.model && !v.resume) opts.modelOverrides = fromFile.model;
       await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       const result = await runTrain(opts, { reporter: ctx.reporter, signal: ctx.signal });

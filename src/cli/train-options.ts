@@ -47,6 +47,11 @@ export interface TrainOptions extends SourceOptions {
   logEvery?: number;
   seed: number;
   workers: number;
+  /**
+   * Worker threads computing gradients beside the training thread, each on its own share of the micro-batches
+   * (data-parallel; ~2 GB more memory each on wasm). 0 = off. A run repeats exactly only with the same count.
+   */
+  gradWorkers: number;
   prefetch: number;
   out: string;
   /** Continue a run from its checkpoint (a run folder or a checkpoint folder). */
@@ -73,6 +78,7 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   valEvery: 200,
   seed: 3407,
   workers: 1,
+  gradWorkers: 0,
   prefetch: 2,
   out: 'runs/train',
 };
@@ -152,6 +158,8 @@ export function validateOptions(o: TrainOptions): void {
   if (o.microBatch !== undefined && !(Number.isInteger(o.microBatch) && o.microBatch > 0))
     throw new UsageError(`--micro-batch must be a positive integer, got ${o.microBatch}`);
   if (!(o.weightDecay >= 0)) throw new UsageError(`--weight-decay must be >= 0, got ${o.weightDecay}`);
+  if (!(Number.isInteger(o.gradWorkers) && o.gradWorkers >= 0))
+    throw new UsageError(`--grad-workers must be an integer >= 0, got ${o.gradWorkers}`);
 }
 
 /** The micro-batch a run uses: the explicit one, else what fits the backend's memory. */

@@ -19,6 +19,7 @@ import {
 import { VggPerceptualLoss } from '../losses/index';
 import { batchGradients, clipByGlobalNorm, type MASRNet } from '../models/index';
 import { AdamW } from './adamw';
+import { UsageError } from './args';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
 import { trainingCurves } from './curves';
 import { evaluateSamples, meanScores } from './evaluate';
@@ -26,6 +27,7 @@ import { createModel, loadModel } from './model-source';
 import { formatDuration, type Reporter } from './reporter';
 import { warmupCosineLr } from './schedule';
 import { withSeededRandom } from './seeded-random';
+import { ParallelGradients } from '../parallel/parallel-gradients';
 import { holdOut, openSource } from './sources';
 import { readHistory, type LogEvent } from './train-log';
 import { effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './train-options';
@@ -198,6 +200,16 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
     });
     owned.push({ dispose: () => loader.close() });
     reporter.info(`decoding: ${loader.decodeMode}; backend ${tf.getBackend()}`);
+    let parallel: ParallelGradients | null = null;
+    if (o.gradWorkers > 0) {
+      const backend = tf.getBackend();
+      if (backend !== 'wasm' && backend !== 'cpu') {
+        throw new UsageError(`--grad-workers needs the wasm or cpu backend (running ${backend})`);
+      }
+      parallel = await ParallelGradients.start(model, { workers: o.gradWorkers, perceptual: vgg, backend });
+      owned.push({ dispose: () => parallel!.dispose() });
+      reporter.info(`gradients: data-parallel over this thread and ${o.gradWorkers} worker thread(s)`);
+    }
 
     const state = (step: number, reason: string): TrainerState => ({
       format: 'masr-net-checkpoint',
@@ -257,15 +269,18 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
       let gradList: (tf.Tensor | null)[];
       try {
         // Dropout masks and sampled experts draw from Math.random: seed them per step so runs (and resumes) repeat.
-        const r = withSeededRandom(hashSeed(o.seed, 'step', step), () =>
-          batchGradients(
-            (x, y) => model.computeLoss(x, y, { training: true, perceptual: vgg }),
-            vars,
-            input,
-            target,
-            microBatch,
-          ),
-        );
+        const stepSeed = hashSeed(o.seed, 'step', step);
+        const r = parallel
+          ? await parallel.gradients(input, target, { microBatch, perceptual: vgg, seed: stepSeed })
+          : withSeededRandom(stepSeed, () =>
+              batchGradients(
+                (x, y) => model.computeLoss(x, y, { training: true, perceptual: vgg }),
+                vars,
+                input,
+                target,
+                microBatch,
+              ),
+            );
         lossValue = r.loss;
         allTerms = r.terms;
         gradList = vars.map((v) => r.grads[v.name] ?? null);

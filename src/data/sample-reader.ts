@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from './errors';
+import { workerSpec } from './worker-script';
 import { loadSample, type Sample, type SampleJob } from './samples';
 
 /** Something that loads samples: in worker threads (default) or on the calling thread. */
@@ -27,32 +25,9 @@ export class InThreadReader implements SampleReader {
 
 type Reply = { id: number; sample?: Sample; error?: { file?: string; problem?: string; message?: string } };
 
-/** The file URL of tsx's ESM programmatic API (`tsx/esm/api`, import condition). */
-function tsxEsmApi(from: string): string {
-  const require = createRequire(from);
-  const pkgPath = require.resolve('tsx/package.json');
-  const pkg = require(pkgPath) as { exports: Record<string, { import: { default: string } }> };
-  return new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
-}
-
-/** How to start the worker: the bundled `sample-worker.js` next to this module, or the TypeScript source through tsx. */
-function workerSpec(): { script: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  const js = new URL('./sample-worker.js', here);
-  if (js.protocol === 'file:' && existsSync(fileURLToPath(js))) return { script: js, eval: false };
-  const ts = new URL('./sample-worker.ts', here);
-  if (ts.protocol === 'file:' && existsSync(fileURLToPath(ts))) {
-    // Running from source (tsx, vitest): load the .ts worker through tsx's programmatic API.
-    const api = tsxEsmApi(here);
-    const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(here)}));`;
-    return { script: code, eval: true };
-  }
-  throw new Error(`no sample-worker script next to ${here}`);
-}
-
 /** Wait for a worker's first message (it posts one when its code has loaded). Only our own listeners are removed:
  * Node's Worker keeps internal ones that `removeAllListeners` would break. */
-function waitReady(w: Worker, timeoutMs: number): Promise<void> {
+export function waitReady(w: Worker, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (err?: Error) => {
       clearTimeout(timer);
@@ -96,7 +71,7 @@ export class WorkerReader implements SampleReader {
 
   /** Start `count` workers and wait until each has loaded its code. Rejects if they cannot start. */
   static async start(count: number, timeoutMs = 60_000): Promise<WorkerReader> {
-    const spec = workerSpec();
+    const spec = workerSpec('sample-worker', import.meta.url);
     const workers: Worker[] = [];
     try {
       for (let i = 0; i < count; i++) workers.push(new Worker(spec.script, { eval: spec.eval }));

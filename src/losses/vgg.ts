@@ -84,6 +84,12 @@ export class VggPerceptualLoss {
     return new VggPerceptualLoss({ weights });
   }
 
+  /** The 7 convolutions (tfjs layout), e.g. to copy into another engine. Owned by the loss: do not dispose. */
+  convWeights(): readonly VggConvWeights[] {
+    this.assertAlive();
+    return this.convs;
+  }
+
   /** Deterministic random weights (He-uniform, small random biases). For tests: the loss is meaningless without ImageNet weights. */
   static randomForTesting(seed: number): VggPerceptualLoss {
     return new VggPerceptualLoss({ randomForTesting: { seed } });

@@ -22,3 +22,4 @@ export { consoleReporter, memoryReporter, type Reporter } from '../cli/reporter'
 export { heatmap, viridis } from '../cli/heatmap';
 export { trainingCurves } from '../cli/curves';
 export { drawText } from '../cli/draw';
+export { ParallelGradients, type ParallelGradientsOptions } from '../parallel/parallel-gradients';

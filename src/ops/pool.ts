@@ -19,11 +19,13 @@ export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
         return [tf.engine().runKernel(MAX_POOL_2X2_GRAD_KERNEL, { x: xi!, dy }) as tf.Tensor];
       }
       return tf.tidy(() => [
-        tf.engine().runKernel(
-          'MaxPoolGrad',
-          { dy, input: xi!, output: tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid') },
-          { filterSize: 2, strides: 2, pad: 'valid' },
-        ) as tf.Tensor,
+        tf
+          .engine()
+          .runKernel(
+            'MaxPoolGrad',
+            { dy, input: xi!, output: tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid') },
+            { filterSize: 2, strides: 2, pad: 'valid' },
+          ) as tf.Tensor,
       ]);
     },
   );

@@ -157,6 +157,37 @@ describe('masr-net train', () => {
     expect(changed.lines.join('\n')).toMatch(/--lr cannot change when resuming/);
   });
 
+  it('trains data-parallel with --grad-workers 1, reproducibly from --seed', async () => {
+    const stochastic = writeTinyConfig(tmp.dir, TINY_MODEL_STOCHASTIC, 'tiny-stochastic-dp.json');
+    const args = (out: string) => [
+      'train',
+      '--data',
+      join(tmp.dir, 'LOL'),
+      '--config',
+      stochastic,
+      '--steps',
+      '2',
+      '--val-every',
+      '100',
+      '--micro-batch',
+      '1',
+      '--grad-workers',
+      '1',
+      '--out',
+      out,
+      ...common,
+    ];
+    const reporter = collectingReporter();
+    expect(await runCli(args(join(tmp.dir, 'dp1')), { reporter })).toBe(0);
+    expect(reporter.lines.join('\n')).toMatch(/gradients: data-parallel over this thread and 1 worker thread/);
+    expect(await runCli(args(join(tmp.dir, 'dp2')), { reporter: collectingReporter() })).toBe(0);
+    const weights = (run: string) => readFileSync(join(tmp.dir, run, 'last/weights.bin'));
+    expect(Buffer.compare(weights('dp1'), weights('dp2'))).toBe(0);
+    const bad = collectingReporter();
+    expect(await runCli([...args(join(tmp.dir, 'dp3')), '--grad-workers', '-1'], { reporter: bad })).toBe(2);
+    expect(bad.lines.join('\n')).toMatch(/--grad-workers must be an integer >= 0/);
+  });
+
   it('stops on a NaN loss with a clear message and keeps the last good checkpoint', async () => {
     const out = join(tmp.dir, 'nan');
     const reporter = collectingReporter();

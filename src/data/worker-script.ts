@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The file URL of tsx's ESM programmatic API (`tsx/esm/api`, import condition). */
+function tsxEsmApi(from: string): string {
+  const require = createRequire(from);
+  const pkgPath = require.resolve('tsx/package.json');
+  const pkg = require(pkgPath) as { exports: Record<string, { import: { default: string } }> };
+  return new URL(pkg.exports['./esm/api']!.import.default, pathToFileURL(pkgPath)).href;
+}
+
+/**
+ * How to start a worker thread whose script is `name` next to the module at `here` (its `import.meta.url`): the
+ * bundled `name.js` (dist/), or, running from source (tsx, vitest), `name.ts` loaded through tsx's programmatic API.
+ */
+export function workerSpec(name: string, here: string): { script: string | URL; eval: boolean } {
+  const js = new URL(`./${name}.js`, here);
+  if (js.protocol === 'file:' && existsSync(fileURLToPath(js))) return { script: js, eval: false };
+  const ts = new URL(`./${name}.ts`, here);
+  if (ts.protocol === 'file:' && existsSync(fileURLToPath(ts))) {
+    const api = tsxEsmApi(here);
+    const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(ts.href)}, ${JSON.stringify(here)}));`;
+    return { script: code, eval: true };
+  }
+  throw new Error(`no ${name} script next to ${here}`);
+}

@@ -1,0 +1,71 @@
+// A gradient worker: its own tfjs engine and MASR-Net replica; computes the gradients of its share of a batch.
+import { parentPort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../backend';
+import { VggPerceptualLoss } from '../losses/index';
+import { batchGradients, MASRNet } from '../models/index';
+import { withSeededRandom } from '../cli/seeded-random';
+import type { StepReply, VggSource, WorkerReply, WorkerRequest } from './protocol';
+
+const port = parentPort!;
+let model: MASRNet | null = null;
+let vgg: VggPerceptualLoss | null = null;
+
+function makeVgg(source: VggSource | null): VggPerceptualLoss | null {
+  if (!source) return null;
+  if ('random' in source) return VggPerceptualLoss.randomForTesting(source.random);
+  return VggPerceptualLoss.fromWeights(
+    source.convs.map((c) => ({
+      kernel: tf.tensor4d(c.kernel.data, c.kernel.shape as [number, number, number, number]),
+      bias: tf.tensor1d(c.bias.data),
+    })),
+  );
+}
+
+function step(req: Extract<WorkerRequest, { type: 'step' }>): StepReply {
+  const m = model!;
+  const vars = m.trainableVariables;
+  vars.forEach((v, i) => v.assign(tf.tensor(req.weights[i]!, v.shape)));
+  const x = tf.tensor4d(req.input.data, req.input.shape as [number, number, number, number]);
+  const y = tf.tensor4d(req.target.data, req.target.shape as [number, number, number, number]);
+  try {
+    const out = withSeededRandom(req.seed, () =>
+      batchGradients((a, b) => m.computeLoss(a, b, { training: true, perceptual: vgg }), vars, x, y, req.microBatch),
+    );
+    // Copies: a backend may hand out its own storage, and these buffers are transferred.
+    const grads = vars.map((v) => (out.grads[v.name] ? new Float32Array(out.grads[v.name]!.dataSync()) : null));
+    tf.dispose(Object.values(out.grads));
+    return { type: 'step', id: req.id, loss: out.loss, terms: out.terms, grads };
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(msg, transfer);
+}
+
+port.on('message', (req: WorkerRequest) => {
+  void (async () => {
+    try {
+      if (req.type === 'init') {
+        await selectBackend(req.backend);
+        model = MASRNet.fromConfig(req.config);
+        vgg = makeVgg(req.vgg);
+        reply({ type: 'ready', shapes: model.trainableVariables.map((v) => v.shape) });
+      } else {
+        const out = step(req);
+        reply(
+          out,
+          out.grads.filter((g): g is Float32Array => g !== null).map((g) => g.buffer as ArrayBuffer),
+        );
+      }
+    } catch (e) {
+      reply({
+        type: 'error',
+        id: req.type === 'step' ? req.id : undefined,
+        message: e instanceof Error ? e.message : String(e),
+      });
+    }
+  })();
+});
