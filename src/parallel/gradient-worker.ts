@@ -49,7 +49,7 @@ port.on('message', (req: WorkerRequest) => {
   void (async () => {
     try {
       if (req.type === 'init') {
-        await selectBackend(req.backend);
+        await selectBackend(req.backend, req.backend === 'wasm' ? { threads: req.threads } : {});
         model = MASRNet.fromConfig(req.config);
         vgg = makeVgg(req.vgg);
         reply({ type: 'ready', shapes: model.trainableVariables.map((v) => v.shape) });

@@ -15,8 +15,10 @@ export interface ParallelGradientsOptions {
    * benchmarks). Must be the same term the calling thread passes to `gradients`. Default none.
    */
   perceptual?: VggPerceptualLoss | { random: number } | null;
-  /** The workers' backend (default wasm, one thread each). */
+  /** The workers' backend (default wasm). */
   backend?: 'wasm' | 'cpu';
+  /** XNNPACK threads per wasm worker (default 1). */
+  threads?: number;
   /** How long a worker may take to start (ms). */
   startTimeoutMs?: number;
 }
@@ -73,6 +75,7 @@ export class ParallelGradients {
       config: model.config,
       vgg: vggSource(options.perceptual),
       backend: options.backend ?? 'wasm',
+      threads: options.threads ?? 1,
     };
     const workers: Worker[] = [];
     try {

@@ -15,6 +15,8 @@ export interface InitRequest {
   config: MASRNetConfig;
   vgg: VggSource | null;
   backend: 'wasm' | 'cpu';
+  /** XNNPACK threads of the worker's wasm engine. */
+  threads: number;
 }
 
 export interface StepRequest {
