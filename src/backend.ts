@@ -88,9 +88,6 @@ async function startTensorflow(gpu: boolean): Promise<void> {
 }
 
 async function startWasm(wasmPaths?: string, threads = 1): Promise<void> {
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    throw new Error(`selectBackend: threads must be an integer from 1 to 8, got ${threads}`);
-  }
   let mod: { setWasmPaths: (p: string) => void } & Parameters<typeof startThreadedWasm>[0];
   try {
     mod = (await tryImport('@tensorflow/tfjs-backend-wasm')) as typeof mod;
@@ -164,6 +161,11 @@ export async function selectBackend(
   preference: BackendName | 'auto' = 'auto',
   options: SelectBackendOptions = {},
 ): Promise<BackendChoice> {
+  // Checked first: in 'auto' a wasm start failure falls through to cpu, which must not hide a bad argument.
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
+    throw new Error(`selectBackend: threads must be an integer from 1 to 8, got ${threads}`);
+  }
   if (preference !== 'auto') {
     if (!(preference in PACKAGES)) {
       throw new Error(`Unknown backend '${String(preference)}': expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);

@@ -36,6 +36,8 @@ function expInto(dst, arg) {
   }
   lines.push(
     `(local.set ${dst} (f32x4.mul (local.get $ep) (i32x4.shl (i32x4.add (local.get $ei) (v128.const i32x4 127 127 127 127)) (i32.const 23))))`,
+    // Below the clamp the true value underflows: 0, not e^-87 (else the gradient of huge |x| would not vanish).
+    `(local.set ${dst} (v128.and (local.get ${dst}) (f32x4.ge ${arg} ${c(-87)})))`,
   );
   return lines;
 }

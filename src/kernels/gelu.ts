@@ -149,6 +149,11 @@ export function registerGeluKernels(): void {
   }
 }
 
+/** Whether the active backend runs the WebAssembly SIMD variant (wasm, bound to its heap). For tests and diagnostics. */
+export function geluSimdActive(): boolean {
+  return tf.getBackend() === 'wasm' && simdFor(tf.backend()) !== null;
+}
+
 /** Whether the active backend has the one-pass kernels (float32 only). */
 export function hasGeluKernels(dtype: tf.DataType): boolean {
   return dtype === 'float32' && tf.getKernel(GELU_KERNEL, tf.getBackend()) != null;

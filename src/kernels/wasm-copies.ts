@@ -59,6 +59,8 @@ function sliceKernel(original: KernelFunc): KernelFunc {
     if (bytesPer(x.dtype) == null) return original(args);
     const attrs = args.attrs as { begin: number | number[]; size?: number | number[] };
     const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size);
+    // Out-of-range slices would read past the tensor into the rest of the heap: refuse them as tfjs's ops do.
+    tf.slice_util.assertParamsValid(x as tf.Tensor, begin, size);
     return sliceInHeap(args.backend as WasmBackendLike, x, begin, size);
   };
 }

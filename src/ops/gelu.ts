@@ -16,7 +16,7 @@ export function gelu<T extends tf.Tensor>(x: T): T {
     return {
       value: hasGeluKernels(xi.dtype) ? (tf.engine().runKernel(GELU_KERNEL, { x: xi }) as tf.Tensor) : composedGelu(xi),
       gradFunc: (dy: tf.Tensor, [xs]: tf.Tensor[]) =>
-        hasGeluKernels(dy.dtype)
+        hasGeluKernels(dy.dtype) && hasGeluKernels(xs!.dtype)
           ? [tf.engine().runKernel(GELU_GRAD_KERNEL, { x: xs!, dy }) as tf.Tensor]
           : [composedGeluGrad(xs!, dy)],
     };

@@ -25,7 +25,8 @@ function makeVgg(source: VggSource | null): VggPerceptualLoss | null {
 function step(req: Extract<WorkerRequest, { type: 'step' }>): StepReply {
   const m = model!;
   const vars = m.trainableVariables;
-  vars.forEach((v, i) => v.assign(tf.tensor(req.weights[i]!, v.shape)));
+  // assign() keeps the new values but not the tensor that carried them: dispose those (tidy).
+  tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(req.weights[i]!, v.shape))));
   const x = tf.tensor4d(req.input.data, req.input.shape as [number, number, number, number]);
   const y = tf.tensor4d(req.target.data, req.target.shape as [number, number, number, number]);
   try {
@@ -35,9 +36,10 @@ function step(req: Extract<WorkerRequest, { type: 'step' }>): StepReply {
     // Copies: a backend may hand out its own storage, and these buffers are transferred.
     const grads = vars.map((v) => (out.grads[v.name] ? new Float32Array(out.grads[v.name]!.dataSync()) : null));
     tf.dispose(Object.values(out.grads));
-    return { type: 'step', id: req.id, loss: out.loss, terms: out.terms, grads };
-  } finally {
     tf.dispose([x, y]);
+    return { type: 'step', id: req.id, loss: out.loss, terms: out.terms, grads, numTensors: tf.memory().numTensors };
+  } finally {
+    if (!x.isDisposed) tf.dispose([x, y]);
   }
 }
 

@@ -45,23 +45,30 @@ function vggSource(p: ParallelGradientsOptions['perceptual']): VggSource | null 
 export class ParallelGradients {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: StepReply) => void; reject: (e: Error) => void }>();
+  /** Set when a worker fails or exits: every later call rejects with it. */
+  private broken: Error | null = null;
+  /** Each worker engine's tensor count after its last step (tests check it does not grow). */
+  readonly workerTensors: number[];
 
   private constructor(
     private readonly workers: Worker[],
     private readonly model: MASRNet,
   ) {
-    for (const w of workers) {
+    this.workerTensors = workers.map(() => 0);
+    workers.forEach((w, i) => {
       w.on('message', (msg: WorkerReply) => {
-        if (msg.type === 'ready') return;
-        const id = msg.type === 'step' ? msg.id : msg.id;
-        const waiter = id !== undefined ? this.pending.get(id) : undefined;
+        if (msg.type === 'ready' || msg.id === undefined) return;
+        const waiter = this.pending.get(msg.id);
         if (!waiter) return;
-        this.pending.delete(id!);
-        if (msg.type === 'step') waiter.resolve(msg);
-        else waiter.reject(new Error(`gradient worker: ${msg.message}`));
+        this.pending.delete(msg.id);
+        if (msg.type === 'step') {
+          this.workerTensors[i] = msg.numTensors;
+          waiter.resolve(msg);
+        } else waiter.reject(new Error(`gradient worker: ${msg.message}`));
       });
-      w.on('error', (e) => this.failAll(e));
-    }
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => this.fail(new Error(`gradient worker exited (code ${code})`)));
+    });
   }
 
   /** Start the workers with replicas of `model` (its config; weights travel with each step). */
@@ -79,12 +86,18 @@ export class ParallelGradients {
     };
     const workers: Worker[] = [];
     try {
-      for (let i = 0; i < count; i++) workers.push(new Worker(spec.script, { eval: spec.eval }));
+      for (let i = 0; i < count; i++) {
+        const w = new Worker(spec.script, { eval: spec.eval });
+        // A worker that fails while others still start must not crash the process; it is caught as exited below.
+        w.on('error', () => undefined);
+        workers.push(w);
+      }
       await Promise.all(workers.map((w) => ready(w, init, shapes, options.startTimeoutMs ?? 120_000)));
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
     }
+    // Synchronously after the last `ready`: no worker event can arrive in between without a listener.
     return new ParallelGradients(workers, model);
   }
 
@@ -105,6 +118,8 @@ export class ParallelGradients {
     target: tf.Tensor4D,
     options: { microBatch?: number; perceptual?: VggPerceptualLoss | null; seed?: number } = {},
   ): Promise<BatchGradients> {
+    if (!this.broken && this.workers.some((w) => w.threadId < 0)) this.fail(new Error('a gradient worker has exited'));
+    if (this.broken) throw this.broken;
     const batch = input.shape[0];
     const micro = options.microBatch ?? 1;
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
@@ -140,6 +155,8 @@ export class ParallelGradients {
         seed: options.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : hashSeed(options.seed, 'share', i + 1),
       };
       const done = new Promise<StepReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      // Handled here too: if this thread's own share throws first, nobody awaits `done` when dispose() rejects it.
+      done.catch(() => undefined);
       this.workers[i]!.postMessage(req, [
         ...req.weights.map((w) => w.buffer as ArrayBuffer),
         req.input.data.buffer as ArrayBuffer,
@@ -162,39 +179,43 @@ export class ParallelGradients {
       const out = options.seed === undefined ? run() : withSeededRandom(hashSeed(options.seed, 'share', 0), run);
       return out as unknown as tf.TensorContainer;
     }) as unknown as BatchGradients;
-    const replies = await Promise.all(sent.map((s) => s.done));
-    const f0 = n0 / batch;
-    const terms: Record<string, number> = {};
-    for (const [k, v] of Object.entries(own.terms)) terms[k] = v * f0;
-    let loss = own.loss * f0;
-    const grads: tf.NamedTensorMap = {};
-    tf.tidy(() => {
-      vars.forEach((v, i) => {
-        let g: tf.Tensor | null = own.grads[v.name] ? tf.mul(own.grads[v.name]!, f0) : null;
-        replies.forEach((r, j) => {
-          const data = r.grads[i];
-          if (!data) return;
-          const part = tf.mul(tf.tensor(data, v.shape), sent[j]!.frac);
-          g = g ? tf.add(g, part) : part;
+    try {
+      const replies = await Promise.all(sent.map((s) => s.done));
+      const f0 = n0 / batch;
+      const terms: Record<string, number> = {};
+      for (const [k, v] of Object.entries(own.terms)) terms[k] = v * f0;
+      let loss = own.loss * f0;
+      const grads: tf.NamedTensorMap = {};
+      tf.tidy(() => {
+        vars.forEach((v, i) => {
+          let g: tf.Tensor | null = own.grads[v.name] ? tf.mul(own.grads[v.name]!, f0) : null;
+          replies.forEach((r, j) => {
+            const data = r.grads[i];
+            if (!data) return;
+            const part = tf.mul(tf.tensor(data, v.shape), sent[j]!.frac);
+            g = g ? tf.add(g, part) : part;
+          });
+          if (g) grads[v.name] = tf.keep(g);
         });
-        if (g) grads[v.name] = tf.keep(g);
       });
-    });
-    tf.dispose(Object.values(own.grads));
-    replies.forEach((r, j) => {
-      loss += r.loss * sent[j]!.frac;
-      for (const [k, v] of Object.entries(r.terms)) terms[k] = (terms[k] ?? 0) + v * sent[j]!.frac;
-    });
-    return { loss, terms, grads };
+      replies.forEach((r, j) => {
+        loss += r.loss * sent[j]!.frac;
+        for (const [k, v] of Object.entries(r.terms)) terms[k] = (terms[k] ?? 0) + v * sent[j]!.frac;
+      });
+      return { loss, terms, grads };
+    } finally {
+      tf.dispose(Object.values(own.grads));
+    }
   }
 
   /** Stop the workers. */
   async dispose(): Promise<void> {
-    this.failAll(new Error('ParallelGradients disposed'));
+    this.fail(new Error('ParallelGradients disposed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private failAll(e: Error): void {
+  private fail(e: Error): void {
+    this.broken ??= e;
     for (const [, waiter] of this.pending) waiter.reject(e);
     this.pending.clear();
   }

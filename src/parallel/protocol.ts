@@ -40,6 +40,8 @@ export interface StepReply {
   terms: Record<string, number>;
   /** Gradients in `trainableVariables` order; null where a variable got none. */
   grads: (Float32Array | null)[];
+  /** The worker engine's tensor count after the step (it must not grow from step to step). */
+  numTensors: number;
 }
 
 export type WorkerReply =

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend';
-import { GELU_KERNEL } from '../../src/kernels/gelu';
+import { GELU_KERNEL, geluSimdActive } from '../../src/kernels/gelu';
 import { runParity } from '../../src/models/index';
 import { FIXTURES, hasFixtures } from '../helpers/fixtures';
 
@@ -14,6 +14,8 @@ describe('wasm with 2 XNNPACK threads', () => {
   it('rejects a thread count outside 1..8 by name', async () => {
     for (const threads of [0, 1.5, 9]) {
       await expect(selectBackend('wasm', { threads })).rejects.toThrow(/threads must be an integer from 1 to 8/);
+      // In 'auto' too: a bad count must not quietly fall through to the cpu backend.
+      await expect(selectBackend('auto', { threads })).rejects.toThrow(/threads must be an integer from 1 to 8/);
     }
   });
 
@@ -26,6 +28,7 @@ describe('wasm with 2 XNNPACK threads', () => {
     expect(wasm.tfjs.getThreadsCount()).toBe(2);
     expect(wasm.wasmMemory.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect((tf.getKernel('Slice', 'wasm') as { masrCopy?: boolean }).masrCopy).toBe(true);
+    expect(geluSimdActive()).toBe(true);
     const x = tf.linspace(-6, 6, 1001);
     const y = tf.engine().runKernel(GELU_KERNEL, { x }) as tf.Tensor;
     const composed = tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));

@@ -133,6 +133,24 @@ describe(`copy kernels (${tf.getBackend()})`, () => {
     tf.dispose([a, b, e, y]);
   });
 
+  it('refuse a slice that reaches past the tensor, and accept -1 sizes', () => {
+    const x = make([3, 4], 'float32', 5);
+    expect(() => tf.slice(x, [2, 0], [2, 4])).toThrow();
+    expect(() => tf.slice(x, [0, 1], [3, 4])).toThrow();
+    expect(Array.from(tf.slice(x, [1, 1], [-1, -1]).dataSync())).toEqual(
+      sliceJs(x.dataSync() as unknown as ArrayLike<number>, [3, 4], [1, 1], [2, 3]),
+    );
+    x.dispose();
+  });
+
+  it('concat of one tensor, and of empty tensors only', () => {
+    const a = make([2, 3], 'int32', 6);
+    expect(Array.from(tf.concat([a], 1).dataSync())).toEqual(Array.from(a.dataSync()));
+    const e = tf.concat([tf.zeros([2, 0]), tf.zeros([2, 0])], 1);
+    expect(e.shape).toEqual([2, 0]);
+    tf.dispose([a, e]);
+  });
+
   it('leave no tensors behind', () => {
     const x = make([4, 5, 6], 'float32', 9);
     expect(

@@ -2,7 +2,7 @@
 // the composed tfjs ops they replace.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { GELU_GRAD_KERNEL, GELU_KERNEL, hasGeluKernels } from '../../src/kernels/gelu';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, geluSimdActive, hasGeluKernels } from '../../src/kernels/gelu';
 import { gelu } from '../../src/ops';
 import { randomTensor, tensorLeak } from '../helpers/gradcheck';
 
@@ -39,12 +39,13 @@ const GOLDEN: [number, number, number][] = [
 const run = (kernel: string, inputs: tf.NamedTensorMap) => tf.engine().runKernel(kernel, inputs) as tf.Tensor;
 
 describe(`GELU kernels (${tf.getBackend()})`, () => {
-  it('are registered for this backend', () => {
+  it('are registered for this backend (on wasm: the SIMD module, bound to the heap)', () => {
     expect(hasGeluKernels('float32')).toBe(true);
+    expect(geluSimdActive()).toBe(tf.getBackend() === 'wasm');
   });
 
   it('match float64 golden values to float32 precision, both tails included', () => {
-    // Repeat the points so both the 8-vector SIMD loop and its scalar tail see every value.
+    // 26 points x 9 = 234 elements: the SIMD loops take 232, the JavaScript tail the last two (x = 12).
     const reps = 9;
     const xs = tf.tensor1d(GOLDEN.flatMap(([x]) => new Array<number>(reps).fill(x)));
     const ones = tf.onesLike(xs);
@@ -80,6 +81,18 @@ describe(`GELU kernels (${tf.getBackend()})`, () => {
     expect(Number.isNaN(y[2]!)).toBe(true); // -inf · Φ(-inf) = -inf · 0, as PyTorch
     expect(y[3]).toBe(0);
     x.dispose();
+  });
+
+  it('give the limits for huge |x| (value x or 0, gradient 1 or 0) and NaN for the gradient at +inf, as composed', () => {
+    const x = tf.tensor1d([3e38, 1e37, 50, -50, -1e37, -3e38, 30, -30]);
+    const ones = tf.onesLike(x);
+    const close = (got: ArrayLike<number>, want: number[]) =>
+      want.forEach((w, i) => expect(Math.abs(got[i]! - w), `element ${i}`).toBeLessThanOrEqual(1e-6 * Math.abs(w)));
+    close(run(GELU_GRAD_KERNEL, { x, dy: ones }).dataSync(), [1, 1, 1, 0, 0, 0, 1, 0]);
+    close(run(GELU_KERNEL, { x }).dataSync(), [Math.fround(3e38), Math.fround(1e37), 50, 0, 0, 0, 30, 0]);
+    const inf = tf.tensor1d([Infinity, 1, 2, 3]);
+    expect(Number.isNaN(run(GELU_GRAD_KERNEL, { x: inf, dy: tf.onesLike(inf) }).dataSync()[0]!)).toBe(true);
+    tf.dispose([x, ones, inf]);
   });
 
   it('agree with the composed tfjs ops on random data of awkward lengths', () => {

@@ -71,13 +71,52 @@ describe('ParallelGradients (1 worker thread + the calling thread)', () => {
     tf.dispose([...Object.values(one.grads), ...Object.values(par.grads)]);
   });
 
-  it('leaves no tensors behind', async () => {
+  it('leaves no tensors behind, on this thread or in the worker', async () => {
     const first = await pg.gradients(x, y, { microBatch: 1, perceptual: vgg });
     tf.dispose(Object.values(first.grads));
     const before = tf.memory().numTensors;
-    const again = await pg.gradients(x, y, { microBatch: 1, perceptual: vgg });
-    tf.dispose(Object.values(again.grads));
+    const workerBefore = [...pg.workerTensors];
+    for (let i = 0; i < 2; i++) {
+      const again = await pg.gradients(x, y, { microBatch: 1, perceptual: vgg });
+      tf.dispose(Object.values(again.grads));
+    }
     expect(tf.memory().numTensors).toBe(before);
+    expect(workerBefore[0]).toBeGreaterThan(0);
+    expect(pg.workerTensors).toEqual(workerBefore);
+  });
+
+  it('takes whole micro-batches: batch 3 in micro-batches of 2 is 2 images here and 1 in the worker', async () => {
+    const vars = model.trainableVariables;
+    const one = batchGradients((a, b) => model.computeLoss(a, b, { training: true, perceptual: vgg }), vars, x, y, 2);
+    const par = await pg.gradients(x, y, { microBatch: 2, perceptual: vgg });
+    expect(Math.abs(par.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+    tf.dispose([...Object.values(one.grads), ...Object.values(par.grads)]);
+  });
+});
+
+describe('ParallelGradients with 2 workers (3 engines)', () => {
+  it('matches batchGradients for batch 4 shared 2 + 1 + 1, and stops cleanly', async () => {
+    const model = MASRNet.fromConfig(deterministic(MASRNet.create('lolv1').config));
+    const x4 = tf.slice(tf.concat([image(5), image(6)]), [0, 0, 0, 0], [4, -1, -1, -1]) as tf.Tensor4D;
+    const y4 = tf.slice(tf.concat([image(7), image(8)]), [0, 0, 0, 0], [4, -1, -1, -1]) as tf.Tensor4D;
+    const pg = await ParallelGradients.start(model, { workers: 2 });
+    try {
+      expect(pg.engines).toBe(3);
+      const vars = model.trainableVariables;
+      const one = batchGradients((a, b) => model.computeLoss(a, b, { training: true }), vars, x4, y4, 1);
+      const par = await pg.gradients(x4, y4, { microBatch: 1 });
+      expect(Math.abs(par.loss - one.loss) / one.loss).toBeLessThan(1e-6);
+      // The largest weight (an expert stack).
+      const g = [...vars].sort((a, b) => b.size - a.size)[0]!.name;
+      const diff = tf.max(tf.abs(tf.sub(one.grads[g]!, par.grads[g]!))).dataSync()[0]!;
+      expect(diff).toBeLessThan(1e-5 * tf.max(tf.abs(one.grads[g]!)).dataSync()[0]!);
+      tf.dispose([...Object.values(one.grads), ...Object.values(par.grads)]);
+    } finally {
+      await pg.dispose();
+      tf.dispose([x4, y4]);
+      model.dispose();
+    }
+    await expect(pg.gradients(x4, y4)).rejects.toThrow(/disposed/);
   });
 });
 
