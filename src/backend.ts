@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmCopyKernels } from './kernels/wasm-copies';
-import { startThreadedWasm } from './wasm-threads';
+import { startThreadedWasm, wasmPackageRoot } from './wasm-threads';
 import './register-gradients';
 
 /** The tfjs backends masr-net knows how to start, fastest first. */
@@ -57,18 +57,8 @@ async function tryImport(name: string): Promise<unknown> {
 
 async function nodeWasmDir(): Promise<string | undefined> {
   if (!isNode) return undefined;
-  const { createRequire } = await import(/* @vite-ignore */ 'node:module');
-  const { dirname, join } = await import(/* @vite-ignore */ 'node:path');
-  const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
-  // Resolve from this module first, then from the working directory (covers linked / hoisted installs).
-  for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), 'index.js')).href]) {
-    try {
-      return join(dirname(createRequire(base).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
-    } catch {
-      /* try the next base */
-    }
-  }
-  return undefined;
+  const root = await wasmPackageRoot();
+  return root === undefined ? undefined : `${root}/dist/`;
 }
 
 async function startTensorflow(gpu: boolean): Promise<void> {
@@ -104,30 +94,7 @@ async function startWasm(wasmPaths?: string, threads = 1): Promise<void> {
     if (dir) mod.setWasmPaths(dir);
     if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
   }
-  shareIdentityData();
   installWasmCopyKernels();
-}
-
-/**
- * tfjs's gradient bookkeeping clones every tensor a gradient saves, and wasm's Identity kernel copies the data (the
- * cpu backend's shares it). tfjs tensors are immutable, so share it on wasm too: same results, no copies (~4% of a
- * training step's time, and the copies' memory).
- */
-function shareIdentityData(): void {
-  const existing = tf.getKernel('Identity', 'wasm');
-  if (existing && (existing as { masrShared?: boolean }).masrShared) return;
-  if (existing) tf.unregisterKernel('Identity', 'wasm');
-  const config = {
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }) => {
-      const x = inputs['x']!;
-      (backend as { incRef(id: tf.DataId): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    },
-    masrShared: true,
-  };
-  tf.registerKernel(config as unknown as tf.KernelConfig);
 }
 
 async function startCpu(): Promise<void> {

@@ -28,18 +28,32 @@ interface WasmPackage {
   getThreadsCount(): number;
 }
 
-export async function startThreadedWasm(pkg: WasmPackage, threads: number): Promise<number> {
+/**
+ * The installed @tensorflow/tfjs-backend-wasm folder in Node: resolved from this module first, then from the working
+ * directory (covers linked / hoisted installs); undefined when neither finds it.
+ */
+export async function wasmPackageRoot(): Promise<string | undefined> {
   const { createRequire } = await import(/* @vite-ignore */ 'node:module');
   const { dirname, join } = await import(/* @vite-ignore */ 'node:path');
+  const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
+  for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), 'index.js')).href]) {
+    try {
+      return dirname(createRequire(base).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+    } catch {
+      /* try the next base */
+    }
+  }
+  return undefined;
+}
+
+export async function startThreadedWasm(pkg: WasmPackage, threads: number): Promise<number> {
+  const { createRequire } = await import(/* @vite-ignore */ 'node:module');
+  const { join } = await import(/* @vite-ignore */ 'node:path');
   const { mkdtempSync, writeFileSync } = await import(/* @vite-ignore */ 'node:fs');
   const { tmpdir } = await import(/* @vite-ignore */ 'node:os');
   const require = createRequire(join(process.cwd(), 'index.js'));
-  let root: string;
-  try {
-    root = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  } catch {
-    root = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  }
+  const root = await wasmPackageRoot();
+  if (root === undefined) throw new Error('@tensorflow/tfjs-backend-wasm is not installed where Node can find it');
   const factoryPath = join(root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
   const factory = require(factoryPath) as Factory;
   const { wasmWorkerContents } = require(join(root, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { InputError } from './errors';
-import { workerSpec } from './worker-script';
+import { firstMessage, workerSpec } from './worker-script';
 import { loadSample, type Sample, type SampleJob } from './samples';
 
 /** Something that loads samples: in worker threads (default) or on the calling thread. */
@@ -24,28 +24,6 @@ export class InThreadReader implements SampleReader {
 }
 
 type Reply = { id: number; sample?: Sample; error?: { file?: string; problem?: string; message?: string } };
-
-/** Wait for a worker's first message (it posts one when its code has loaded). Only our own listeners are removed:
- * Node's Worker keeps internal ones that `removeAllListeners` would break. */
-export function waitReady(w: Worker, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('error', onError);
-      w.off('exit', onExit);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onMessage = () => done();
-    const onError = (e: Error) => done(e);
-    const onExit = (code: number) => done(new Error(`worker exited with code ${code}`));
-    const timer = setTimeout(() => done(new Error('worker did not start in time')), timeoutMs);
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.on('exit', onExit);
-  });
-}
 
 /** Loads samples in a pool of worker threads, round-robin, with replies matched by id. */
 export class WorkerReader implements SampleReader {
@@ -75,7 +53,7 @@ export class WorkerReader implements SampleReader {
     const workers: Worker[] = [];
     try {
       for (let i = 0; i < count; i++) workers.push(new Worker(spec.script, { eval: spec.eval }));
-      await Promise.all(workers.map((w) => waitReady(w, timeoutMs)));
+      await Promise.all(workers.map((w) => firstMessage(w, timeoutMs)));
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;

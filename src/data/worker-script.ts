@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 
 /** The file URL of tsx's ESM programmatic API (`tsx/esm/api`, import condition). */
 function tsxEsmApi(from: string): string {
@@ -24,4 +25,29 @@ export function workerSpec(name: string, here: string): { script: string | URL; 
     return { script: code, eval: true };
   }
   throw new Error(`no ${name} script next to ${here}`);
+}
+
+/**
+ * A worker's first message (a worker posts one when its code has loaded, or in answer to its first request).
+ * Rejects if it fails, exits or stays silent for `timeoutMs`. Only these listeners are removed: Node's Worker keeps
+ * internal ones that `removeAllListeners` would break.
+ */
+export function firstMessage(w: Worker, timeoutMs: number, name = 'worker'): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    const done = (err: Error | null, msg?: unknown) => {
+      clearTimeout(timer);
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(msg);
+    };
+    const onMessage = (msg: unknown) => done(null, msg);
+    const onError = (e: Error) => done(e);
+    const onExit = (code: number) => done(new Error(`${name} exited with code ${code}`));
+    const timer = setTimeout(() => done(new Error(`${name} did not start in time`)), timeoutMs);
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+  });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './wasm-heap';
+import { hasFloatKernel, registerFloatKernel } from './float-kernel';
 import { GELU_SHARED_WASM_BASE64, GELU_WASM_BASE64 } from './gelu-simd';
 
 /**
@@ -51,8 +51,6 @@ function geluBackward(x: Float32Array, dy: Float32Array, out: Float32Array): voi
   }
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
-
 interface SimdGelu {
   gelu(x: number, out: number, groups: number): void;
   gelu_grad(x: number, dy: number, out: number, groups: number): void;
@@ -80,73 +78,36 @@ function simdFor(backend: unknown): SimdGelu | null {
   return instance;
 }
 
-function wasmKernel(names: string[], body: (ins: Float32Array[], out: Float32Array) => void, simd: SimdCall) {
-  return ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
-    const b = backend as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
-    const first = inputs[names[0]!]!;
-    const out = b.makeOutput([...first.shape], 'float32');
-    // Views are taken after makeOutput: allocating may grow (and detach) the heap.
-    const ins = names.map((n) => b.typedArrayFromHeap(inputs[n]!));
-    const outView = b.typedArrayFromHeap(out);
+/** Runs a SIMD entry point on whole groups of 4 elements; returns how many elements that covered. */
+function simdPrefix(call: (k: SimdGelu, inputs: number[], out: number, groups: number) => void) {
+  return (backend: unknown, ins: Float32Array[], out: Float32Array): number => {
     const kernels = simdFor(backend);
-    let done = 0;
-    if (kernels) {
-      const groups = Math.floor(outView.length / 4);
-      simd(
-        kernels,
-        ins.map((a) => a.byteOffset),
-        outView.byteOffset,
-        groups,
-      );
-      done = groups * 4;
-    }
-    // The last few elements (or all, without SIMD) in JavaScript.
-    if (done < outView.length)
-      body(
-        ins.map((a) => a.subarray(done)),
-        outView.subarray(done),
-      );
-    return out;
-  };
-}
-
-function cpuKernel(names: string[], body: (ins: Float32Array[], out: Float32Array) => void) {
-  return ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
-    const b = backend as {
-      readSync(id: tf.DataId): Float32Array;
-      makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-    };
-    const first = inputs[names[0]!]!;
-    const out = new Float32Array(tf.util.sizeFromShape(first.shape));
-    body(
-      names.map((n) => b.readSync(inputs[n]!.dataId)),
-      out,
+    if (!kernels) return 0;
+    const groups = Math.floor(out.length / 4);
+    call(
+      kernels,
+      ins.map((a) => a.byteOffset),
+      out.byteOffset,
+      groups,
     );
-    return b.makeTensorInfo([...first.shape], 'float32', out);
+    return groups * 4;
   };
 }
-
-type SimdCall = (k: SimdGelu, inputs: number[], out: number, groups: number) => void;
-
-const KERNELS: [string, string[], (ins: Float32Array[], out: Float32Array) => void, SimdCall][] = [
-  [GELU_KERNEL, ['x'], ([x], out) => geluForward(x!, out), (k, [x], out, g) => k.gelu(x!, out, g)],
-  [
-    GELU_GRAD_KERNEL,
-    ['x', 'dy'],
-    ([x, dy], out) => geluBackward(x!, dy!, out),
-    (k, [x, dy], out, g) => k.gelu_grad(x!, dy!, out, g),
-  ],
-];
 
 /** Register the kernels for 'wasm' and 'cpu' once per tfjs-core instance. */
 export function registerGeluKernels(): void {
-  for (const [name, inputs, body, simd] of KERNELS) {
-    const funcs = { wasm: wasmKernel(inputs, body, simd), cpu: cpuKernel(inputs, body) };
-    for (const [backendName, kernelFunc] of Object.entries(funcs)) {
-      if (tf.getKernel(name, backendName)) continue;
-      tf.registerKernel({ kernelName: name, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-    }
-  }
+  registerFloatKernel({
+    name: GELU_KERNEL,
+    inputs: ['x'],
+    js: ([x], out) => geluForward(x!, out),
+    wasmPrefix: simdPrefix((k, [x], out, g) => k.gelu(x!, out, g)),
+  });
+  registerFloatKernel({
+    name: GELU_GRAD_KERNEL,
+    inputs: ['x', 'dy'],
+    js: ([x, dy], out) => geluBackward(x!, dy!, out),
+    wasmPrefix: simdPrefix((k, [x, dy], out, g) => k.gelu_grad(x!, dy!, out, g)),
+  });
 }
 
 /** Whether the active backend runs the WebAssembly SIMD variant (wasm, bound to its heap). For tests and diagnostics. */
@@ -156,7 +117,7 @@ export function geluSimdActive(): boolean {
 
 /** Whether the active backend has the one-pass kernels (float32 only). */
 export function hasGeluKernels(dtype: tf.DataType): boolean {
-  return dtype === 'float32' && tf.getKernel(GELU_KERNEL, tf.getBackend()) != null;
+  return hasFloatKernel(GELU_KERNEL, dtype);
 }
 
 /** Base64 to bytes with `atob` (browsers and Node >= 16), no Buffer. */

@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './wasm-heap';
+import { registerFloatKernel } from './float-kernel';
 
 /**
  * The gradient of a 2x2, stride-2 max pool (NHWC, 'valid') as one pass in JavaScript on the backend's own memory:
@@ -41,37 +40,10 @@ function maxPool2x2Grad(x: Float32Array, dy: Float32Array, dx: Float32Array, sha
   }
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
-
-function wasmKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
-  const b = backend as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
-  const x = inputs['x']!;
-  const out = b.makeOutput([...x.shape], 'float32');
-  maxPool2x2Grad(b.typedArrayFromHeap(x), b.typedArrayFromHeap(inputs['dy']!), b.typedArrayFromHeap(out), x.shape);
-  return out;
-}
-
-function cpuKernel({ inputs, backend }: KernelArgs): tf.TensorInfo {
-  const b = backend as {
-    readSync(id: tf.DataId): Float32Array;
-    makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-  };
-  const x = inputs['x']!;
-  const dx = new Float32Array(tf.util.sizeFromShape(x.shape));
-  maxPool2x2Grad(b.readSync(x.dataId), b.readSync(inputs['dy']!.dataId), dx, x.shape);
-  return b.makeTensorInfo([...x.shape], 'float32', dx);
-}
-
 export function registerMaxPoolKernels(): void {
-  for (const [backendName, kernelFunc] of [
-    ['wasm', wasmKernel],
-    ['cpu', cpuKernel],
-  ] as const) {
-    if (tf.getKernel(MAX_POOL_2X2_GRAD_KERNEL, backendName)) continue;
-    tf.registerKernel({
-      kernelName: MAX_POOL_2X2_GRAD_KERNEL,
-      backendName,
-      kernelFunc: kernelFunc as unknown as tf.KernelFunc,
-    });
-  }
+  registerFloatKernel({
+    name: MAX_POOL_2X2_GRAD_KERNEL,
+    inputs: ['x', 'dy'],
+    js: ([x, dy], dx, shape) => maxPool2x2Grad(x!, dy!, dx, shape),
+  });
 }

@@ -9,6 +9,11 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
+/** Gradients of x [m, k] · w [k, n] for dy [m, n]: dy · wᵀ and xᵀ · dy, with explicit transposes (see matMul). */
+function productGrads(dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  return [tf.matMul(dy, tf.transpose(w)), tf.matMul(tf.transpose(x), dy)];
+}
+
 /**
  * Matrix product a [..., m, k] · b [..., k, n] (b may also be a shared [k, n] matrix), whose forward and backward only
  * ever call tfjs's MatMul without transpose flags. On wasm (tfjs 4.22) a MatMul with transposeA or transposeB runs
@@ -32,7 +37,7 @@ export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transpose
       const y = withGradient(
         [rows, b2],
         (r, w) => tf.matMul(r as tf.Tensor2D, w as tf.Tensor2D),
-        (dy, [r, w]) => [tf.matMul(dy, tf.transpose(w!)), tf.matMul(tf.transpose(r!), dy)],
+        (dy, [r, w]) => productGrads(dy, r!, w!),
       );
       return tf.reshape(y, [...a2.shape.slice(0, -1), n]);
     }
@@ -75,11 +80,7 @@ export function matMulBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
         ),
       ) as tf.Tensor2D,
     // The bias gradient as ones[1, m] · dy: wasm's Sum over axis 0 transposes dy first (~10x slower).
-    (dy, [xi, wi]) => [
-      tf.matMul(dy, tf.transpose(wi!)),
-      tf.matMul(tf.transpose(xi!), dy),
-      tf.reshape(tf.matMul(tf.ones([1, m]), dy), [n]),
-    ],
+    (dy, [xi, wi]) => [...productGrads(dy, xi!, wi!), tf.reshape(tf.matMul(tf.ones([1, m]), dy), [n])],
   );
 }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hasFloatKernel } from '../kernels/float-kernel';
 import { MAX_POOL_2X2_GRAD_KERNEL, registerMaxPoolKernels } from '../kernels/max-pool';
 import { withGradient } from './gradient';
 
@@ -15,7 +16,7 @@ export function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
     [x],
     (xi) => tf.maxPool(xi as tf.Tensor4D, 2, 2, 'valid'),
     (dy, [xi]) => {
-      if (xi!.dtype === 'float32' && tf.getKernel(MAX_POOL_2X2_GRAD_KERNEL, tf.getBackend())) {
+      if (hasFloatKernel(MAX_POOL_2X2_GRAD_KERNEL, xi!.dtype)) {
         return [tf.engine().runKernel(MAX_POOL_2X2_GRAD_KERNEL, { x: xi!, dy }) as tf.Tensor];
       }
       return tf.tidy(() => [

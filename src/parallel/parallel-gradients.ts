@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import type { VggPerceptualLoss } from '../losses/index';
 import { batchGradients, type BatchGradients, type MASRNet } from '../models/index';
-import { workerSpec } from '../data/worker-script';
+import { firstMessage, workerSpec } from '../data/worker-script';
 import { hashSeed } from '../data/index';
 import { withSeededRandom } from '../cli/seeded-random';
 import type { PlainTensor, StepReply, VggSource, WorkerReply, WorkerRequest } from './protocol';
@@ -222,26 +222,14 @@ export class ParallelGradients {
 }
 
 /** Send `init` and wait for the worker's replica to report the same variable shapes as the model's. */
-function ready(w: Worker, init: WorkerRequest, shapes: number[][], timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      w.off('message', onMessage);
-      w.off('error', onError);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onMessage = (msg: WorkerReply) => {
-      if (msg.type === 'error') return done(new Error(`gradient worker failed to start: ${msg.message}`));
-      if (msg.type !== 'ready') return;
-      const same =
-        msg.shapes.length === shapes.length && msg.shapes.every((s, i) => tf.util.arraysEqual(s, shapes[i]!));
-      done(same ? undefined : new Error('gradient worker: its replica does not match the model'));
-    };
-    const onError = (e: Error) => done(e);
-    const timer = setTimeout(() => done(new Error('gradient worker did not start in time')), timeoutMs);
-    w.on('message', onMessage);
-    w.on('error', onError);
-    w.postMessage(init);
-  });
+async function ready(w: Worker, init: WorkerRequest, shapes: number[][], timeoutMs: number): Promise<void> {
+  const reply = firstMessage(w, timeoutMs, 'gradient worker');
+  w.postMessage(init);
+  const msg = (await reply) as WorkerReply;
+  if (msg.type === 'error') throw new Error(`gradient worker failed to start: ${msg.message}`);
+  const same =
+    msg.type === 'ready' &&
+    msg.shapes.length === shapes.length &&
+    msg.shapes.every((s, i) => tf.util.arraysEqual(s, shapes[i]!));
+  if (!same) throw new Error('gradient worker: its replica does not match the model');
 }
