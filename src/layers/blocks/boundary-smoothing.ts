@@ -11,7 +11,7 @@ import {
   type ReferenceWeight,
   type Shape,
 } from './common';
-import type { SmoothingOptions } from './anti-checkerboard';
+import type { SmoothingOptions } from './branch-smoother';
 import { composeBranches, reflectConv, xavier } from './reflect-conv';
 
 /**
