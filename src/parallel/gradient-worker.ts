@@ -27,20 +27,18 @@ function step(req: Extract<WorkerRequest, { type: 'step' }>): StepReply {
   const vars = m.trainableVariables;
   // assign() keeps the new values but not the tensor that carried them: dispose those (tidy).
   tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(req.weights[i]!, v.shape))));
-  const x = tf.tensor4d(req.input.data, req.input.shape as [number, number, number, number]);
-  const y = tf.tensor4d(req.target.data, req.target.shape as [number, number, number, number]);
-  try {
-    const out = withSeededRandom(req.seed, () =>
+  // Everything the step creates (inputs, gradient tensors) is released by the tidy; plain arrays come out.
+  const out = tf.tidy(() => {
+    const x = tf.tensor4d(req.input.data, req.input.shape as [number, number, number, number]);
+    const y = tf.tensor4d(req.target.data, req.target.shape as [number, number, number, number]);
+    const r = withSeededRandom(req.seed, () =>
       batchGradients((a, b) => m.computeLoss(a, b, { training: true, perceptual: vgg }), vars, x, y, req.microBatch),
     );
     // Copies: a backend may hand out its own storage, and these buffers are transferred.
-    const grads = vars.map((v) => (out.grads[v.name] ? new Float32Array(out.grads[v.name]!.dataSync()) : null));
-    tf.dispose(Object.values(out.grads));
-    tf.dispose([x, y]);
-    return { type: 'step', id: req.id, loss: out.loss, terms: out.terms, grads, numTensors: tf.memory().numTensors };
-  } finally {
-    if (!x.isDisposed) tf.dispose([x, y]);
-  }
+    const grads = vars.map((v) => (r.grads[v.name] ? new Float32Array(r.grads[v.name]!.dataSync()) : null));
+    return { loss: r.loss, terms: r.terms, grads } as unknown as tf.TensorContainer;
+  }) as unknown as Pick<StepReply, 'loss' | 'terms' | 'grads'>;
+  return { type: 'step', id: req.id, ...out, numTensors: tf.memory().numTensors };
 }
 
 function reply(msg: WorkerReply, transfer: ArrayBuffer[] = []): void {
