@@ -2,7 +2,7 @@
 // Run: npx tsx benchmarks/profile.ts [backend=wasm] [HxW=400x600] [preset=lolv1] [threads=1] [forward|train]
 // Stages are timed between the network's stage records (tfjs-wasm and cpu run kernels synchronously, so the
 // differences are the stages' own compute); kernels come from tf.profile, grouped by kernel and by kernel + input
-// shapes. `train` profiles one image through the full composite loss (random VGG) and its gradients, the unit the
+// shapes (PROFILE_TOP=n lists n of each, default 15). `train` profiles one image through the full composite loss (random VGG) and its gradients, the unit the
 // trainer's micro-batches repeat.
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendName } from '../src/backend';
@@ -58,6 +58,7 @@ if (mode === 'forward') {
 const info = await tf.profile(work);
 const byKernel = new Map<string, number>();
 const byShape = new Map<string, [number, number]>();
+const top = Number(process.env.PROFILE_TOP ?? 15);
 for (const k of info.kernels) {
   // 'unnamed scope' and 'forward' are custom-gradient wrappers: their time already includes the kernels inside them.
   if (k.name === 'unnamed scope' || k.name === 'forward') continue;
@@ -68,12 +69,12 @@ for (const k of info.kernels) {
   byShape.set(key, [e[0] + ms, e[1] + 1]);
 }
 const kernelTotal = [...byKernel.values()].reduce((a, b) => a + b, 0);
-console.log(`\nkernel time by kernel (ms; ${kernelTotal.toFixed(0)} in all):`);
-for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+console.log(`\nkernel time by kernel (ms; ${kernelTotal.toFixed(0)} in all, ${info.kernels.length} kernel calls):`);
+for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, top)) {
   console.log(`  ${ms.toFixed(0).padStart(6)}  ${name}`);
 }
 console.log('\nlargest kernel + input shapes (ms, calls):');
-for (const [key, [ms, n]] of [...byShape].sort((a, b) => b[1][0] - a[1][0]).slice(0, 15)) {
+for (const [key, [ms, n]] of [...byShape].sort((a, b) => b[1][0] - a[1][0]).slice(0, top)) {
   console.log(`  ${ms.toFixed(0).padStart(6)} ${String(n).padStart(4)}  ${key}`);
 }
 tf.dispose([x, target]);

@@ -8,5 +8,10 @@ import { checkImage, checkMap } from './color-matrix';
 export function applyGamma(image: tf.Tensor4D, gammaMap: tf.Tensor4D, epsilon = 1e-5): tf.Tensor4D {
   checkImage(image, 'applyGamma');
   checkMap(gammaMap, image, 1, 'applyGamma', 'gammaMap');
-  return tf.tidy(() => tf.clipByValue(tf.pow(tf.add(image, epsilon), tf.add(gammaMap, 1)), epsilon, 1) as tf.Tensor4D);
+  // (L + eps)^(1 + g) as exp((1 + g) * log(L + eps)): the same values (the base is positive for images in [0, 1]; a
+  // negative base gives NaN either way) at a fifth of wasm's Pow time, whose gradient runs Pow twice more.
+  return tf.tidy(
+    () =>
+      tf.clipByValue(tf.exp(tf.mul(tf.log(tf.add(image, epsilon)), tf.add(gammaMap, 1))), epsilon, 1) as tf.Tensor4D,
+  );
 }

@@ -54,10 +54,14 @@ export class BoundaryAwareSmoothing extends tfl.layers.Layer {
       const x = singleInput(inputs, 'BoundaryAwareSmoothing') as tf.Tensor4D;
       checkShape(x.shape, 4, this.gateB.shape[0]!, 'BoundaryAwareSmoothing', 'input [B, H, W, C]');
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
-      const smooth = reflectConv(x, f(this.smooth));
-      // The gate's 1x1 conv over [edge, smooth] folded into one 5x5 kernel (exact; see composeBranches).
+      const c = x.shape[3];
+      // The gate's 1x1 conv over [edge, smooth] folded into one 5x5 kernel (exact; see composeBranches), stacked with
+      // the smooth kernel so one 5x5 conv with 2C outputs gives both: on wasm, C = 9 outputs fill XNNPACK's 8-wide
+      // tiles badly and one 18-output conv costs ~70% of two 9-output ones.
       const gateKernel = composeBranches([f(this.edge), f(this.smooth)], f(this.gateW));
-      const g = tf.sigmoid(tf.add(reflectConv(x, gateKernel), this.gateB.read()));
+      const both = reflectConv(x, tf.concat([f(this.smooth), gateKernel], 3) as tf.Tensor4D);
+      const [smooth, gateLogits] = tf.split(both, [c, c], 3) as [tf.Tensor4D, tf.Tensor4D];
+      const g = tf.sigmoid(tf.add(gateLogits, this.gateB.read()));
       // g * smooth + (1 - g) * x - x = g * (smooth - x)
       return tf.add(x, tf.mul(this.rw.read(), tf.mul(g, tf.sub(smooth, x))));
     });
