@@ -8,7 +8,7 @@ export { EispGenerator, type EispGeneratorOptions } from './blocks/eisp-generato
 export { QKIspGenerator, type QKIspGeneratorOptions } from './blocks/qk-isp-generator';
 export { KVFeatureGenerator, type KVFeatureGeneratorOptions } from './blocks/kv-feature-generator';
 export { ispGuidedEncoder, type IspGuidedEncoderLayers } from './blocks/isp-guided-encoder';
-export { MasrBlock, type MasrBlockOptions } from './blocks/masr-block';
+export { MasrBlock, type MasrBlockOptions, type ProjectedKeyValue } from './blocks/masr-block';
 export {
   NeighbourSearcher,
   DEFAULT_NEIGHBOUR_INDICES,

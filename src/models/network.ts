@@ -328,9 +328,13 @@ export class MasrNetwork {
         else if (name === 'out') rec(final, t);
       };
       const moe2 = this.block2.forward(moe1, null, training, stage(2, 'moe_output_2'));
-      const neighbours = this.neighbours.call(tf.reshape(moe2, [bsz, gh, gw, slots, d])) as tf.Tensor;
-      rec('neighbor_features', neighbours);
-      const moe3 = this.block3.forward(moe2, neighbours, training, stage(3, 'moe_output_3'));
+      const grid = tf.reshape(moe2, [bsz, gh, gw, slots, d]);
+      if (options.record) rec('neighbor_features', this.neighbours.call(grid) as tf.Tensor);
+      // multi_attention_3's keys/values are the neighbour tokens' K/V projections. Projecting the zero-ringed grid and
+      // gathering after gives the same tensors (zero cells project to the bias) with 1/8 of the product.
+      const [kGrid, vGrid] = this.block3.attention.projectKeyValue(NeighbourSearcher.pad(grid));
+      const kv = { key: this.neighbours.gatherPadded(kGrid), value: this.neighbours.gatherPadded(vGrid) };
+      const moe3 = this.block3.forward(moe2, kv, training, stage(3, 'moe_output_3'));
       const attn4 = this.block4.forward(moe3, null, training, stage(4, 'attn_output_4'));
 
       const slot = (j: number) => tf.reshape(tf.slice(attn4, [0, 0, j, 0], [bsz, p, 1, d]), [bsz * p, d]);

@@ -19,6 +19,12 @@ import { LayerNorm } from './layer-norm';
 import type { StageRecorder } from './map-generator';
 import { routingReferenceWeights } from './routing-weights';
 
+/** Cross-attention keys and values already through the block's `attention.projectKeyValue`: [B, P, Tk, headDim]. */
+export interface ProjectedKeyValue {
+  key: tf.Tensor;
+  value: tf.Tensor;
+}
+
 export interface MasrBlockOptions extends LayerArgs {
   /** Attention experts (query/output projection pairs). Default 3. */
   attentionExperts?: number;
@@ -168,15 +174,21 @@ export class MasrBlock extends CompositeLayer {
   }
 
   /**
-   * The forward pass. `record` sees 'attention.raw' (MoA output), 'attention' (after norm + residual),
+   * The forward pass; with crossAttention, kv is the key/value tokens [B, P, Tk, d] or their projections through
+   * `attention.projectKeyValue` ([B, P, Tk, headDim] each). `record` sees 'attention.raw' (MoA output), 'attention' (after norm + residual),
    * 'moe.raw' and 'out'.
    */
-  forward(x: tf.Tensor, kv: tf.Tensor | null, training = false, record?: StageRecorder): tf.Tensor {
+  forward(x: tf.Tensor, kv: tf.Tensor | ProjectedKeyValue | null, training = false, record?: StageRecorder): tf.Tensor {
     return tf.tidy(() => {
       checkShape(x.shape, 4, null, 'MasrBlock', 'x [B, P, T, d]');
       if (this.crossAttention && !kv) throw new Error('MasrBlock: crossAttention needs inputs [x, kv]');
+      if (!this.crossAttention && kv) throw new Error('MasrBlock: kv is only taken with crossAttention');
       const kw = { training };
-      const raw = this.attention.apply(this.crossAttention ? [x, kv!] : x, kw) as tf.Tensor;
+      const raw = (
+        kv && !(kv instanceof tf.Tensor)
+          ? this.attention.callProjected([x, kv.key, kv.value], kw)
+          : this.attention.apply(kv ? [x, kv] : x, kw)
+      ) as tf.Tensor;
       record?.('attention.raw', raw);
       let a = tf.add(this.attentionNorm.call(raw) as tf.Tensor, x);
       if (this.residualOffset !== 0) a = tf.add(a, this.residualOffset);

@@ -43,19 +43,44 @@ export class NeighbourSearcher extends tfl.layers.Layer {
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => this.gatherPadded(NeighbourSearcher.pad(singleInput(inputs, 'NeighbourSearcher'))));
+  }
+
+  /** The grid [B, h, w, L, D] inside a ring of zero cells (the neighbours outside the grid): [B, h+2, w+2, L, D]. */
+  static pad(x: tf.Tensor): tf.Tensor {
+    checkShape(x.shape, 5, null, 'NeighbourSearcher', 'input [B, h, w, L, D]');
+    const [b, h, w, l, d] = x.shape as [number, number, number, number, number];
+    return tf.tidy(() =>
+      tf.reshape(
+        tf.pad(tf.reshape(x, [b, h, w, l * d]), [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]),
+        [b, h + 2, w + 2, l, d],
+      ),
+    );
+  }
+
+  /**
+   * The neighbour tokens of a ringed grid [B, h+2, w+2, L, D] (as `pad` makes): [B, h*w, L*n, D]; call(x) is
+   * gatherPadded(pad(x)). Any per-token map f commutes with the gather, gatherPadded(f(pad(x))) = f(call(x)): MASR-Net
+   * projects the ringed grid to keys/values first (the ring projects to the bias, as the zero vectors would), which
+   * costs 1/n of projecting the gathered tokens.
+   */
+  gatherPadded(padded: tf.Tensor): tf.Tensor {
+    checkShape(padded.shape, 5, null, 'NeighbourSearcher', 'ringed grid [B, h+2, w+2, L, D]');
+    const [b, h2, w2, l, d] = padded.shape as [number, number, number, number, number];
+    const [h, w] = [h2 - 2, w2 - 2];
+    if (h < 1 || w < 1) {
+      throw new Error(`NeighbourSearcher: a ringed grid needs h+2, w+2 >= 3, got [${padded.shape}]`);
+    }
     return tf.tidy(() => {
-      const x = singleInput(inputs, 'NeighbourSearcher');
-      checkShape(x.shape, 5, null, 'NeighbourSearcher', 'input [B, h, w, L, D]');
-      const [b, h, w, l, d] = x.shape as [number, number, number, number, number];
       // Rank-4 slices only: wasm's Slice on rank-5 tensors is ~100x slower (651 ms vs 5 ms at 400x600).
-      const padded = tf.pad(tf.reshape(x, [b, h, w, l * d]), [
-        [0, 0],
-        [1, 1],
-        [1, 1],
-        [0, 0],
-      ]);
+      const flat = tf.reshape(padded, [b, h2, w2, l * d]);
       const shifted = this.neighbourIndices.map((i) =>
-        tf.reshape(tf.slice(padded, [0, Math.floor(i / 3), i % 3, 0], [b, h, w, l * d]), [b * h * w, l, 1, d]),
+        tf.reshape(tf.slice(flat, [0, Math.floor(i / 3), i % 3, 0], [b, h, w, l * d]), [b * h * w, l, 1, d]),
       );
       const n = this.neighbourIndices.length;
       return tf.reshape(tf.concat(shifted, 2), [b, h * w, l * n, d]);

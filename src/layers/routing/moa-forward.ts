@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherRows, linear, matMul, scatterAddRows } from '../../ops';
+import { gatherRows, matMul, scatterAddRows } from '../../ops';
 import { int32, perExpert, planDispatch } from './dispatch';
 import { expertSlice } from './expert-stack';
 import { positionBiasScores } from './position-bias';
@@ -13,10 +13,6 @@ export interface MoaParams {
   queryExperts: tf.Tensor;
   /** [E, headDim, d] output experts (no bias). */
   outputExperts: tf.Tensor;
-  keyWeight: tf.Tensor2D;
-  keyBias: tf.Tensor1D;
-  valueWeight: tf.Tensor2D;
-  valueBias: tf.Tensor1D;
   positionBias: { weight: tf.Tensor2D; layout: 'reference' | 'aligned' } | null;
   /** Attention-probability dropout rate (0 = off). */
   dropout: number;
@@ -40,20 +36,20 @@ function attentionRows(order: Int32Array, k: number, tq: number): Int32Array {
 }
 
 /**
- * Asymmetric Mixture-of-Attention (reference MoA.py, §3) on query [B, P, Tq, d] and key/value [B, P, Tk, d]:
- * each routed (token, slot) gets q = (x @ Wq[e]) * headDim^-0.5 through its expert only; scores against the shared
+ * Asymmetric Mixture-of-Attention (reference MoA.py, §3) on query [B, P, Tq, d] and the projected key/value
+ * [B, P, Tk, headDim] (the layer applies the shared K/V projections): each routed (token, slot) gets q = (x @ Wq[e]) * headDim^-0.5 through its expert only; scores against the shared
  * single-head K of the same window, optional position bias, softmax over the Tk source tokens, dropout, a = p @ V;
  * out = Σ_s gate_s (a_s @ Wo[e_s]). Returns [B, P, Tq, d].
  */
 export function mixtureOfAttention(
   query: tf.Tensor4D,
-  key: tf.Tensor4D,
-  value: tf.Tensor4D,
+  projectedKey: tf.Tensor4D,
+  projectedValue: tf.Tensor4D,
   r: Route,
   w: MoaParams,
 ): tf.Tensor4D {
   const [b, p, tq, d] = query.shape;
-  const tk = key.shape[2];
+  const tk = projectedKey.shape[2];
   const { k, headDim } = w;
   const g = b * p;
   const n = g * tq;
@@ -64,8 +60,8 @@ export function mixtureOfAttention(
   const grouped = gatherRows(tf.reshape(query, [n, d]) as tf.Tensor2D, tokens);
   const qGrouped = perExpert(grouped, plan.counts, (x, e) => matMul(x, expertSlice(w.queryExperts, e)) as tf.Tensor2D);
   const q = tf.reshape(tf.mul(scatterAddRows(qGrouped, rows, n * k), headDim ** -0.5), [g, k * tq, headDim]);
-  const kk = tf.reshape(linear(key, w.keyWeight, w.keyBias), [g, tk, headDim]) as tf.Tensor3D;
-  const vv = tf.reshape(linear(value, w.valueWeight, w.valueBias), [g, tk, headDim]) as tf.Tensor3D;
+  const kk = tf.reshape(projectedKey, [g, tk, headDim]) as tf.Tensor3D;
+  const vv = tf.reshape(projectedValue, [g, tk, headDim]) as tf.Tensor3D;
 
   let scores: tf.Tensor = matMul(q as tf.Tensor3D, kk, false, true); // [G, k*Tq, Tk]
   if (w.positionBias) {

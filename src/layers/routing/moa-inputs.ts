@@ -43,9 +43,15 @@ function same(a: number | null | undefined, b: number | null | undefined): boole
 
 /**
  * Shape checks (symbolic shapes may hold nulls): query [B, P, Tq, d]; key and value [B, P, Tk, d] with the same Tk;
- * gateKeys [B, P, E, d]. `d` is the layer's model width when known.
+ * gateKeys [B, P, E, d]. `d` is the layer's model width when known; `keyWidth` is the width key and value must have
+ * instead of d (the head width, for key and value already projected).
  */
-export function checkMoaShapes(shapes: MoaInputs<AnyShape>, numExperts: number, d: number | null): void {
+export function checkMoaShapes(
+  shapes: MoaInputs<AnyShape>,
+  numExperts: number,
+  d: number | null,
+  keyWidth: number | null = null,
+): void {
   const { query, key, value, gateKeys } = shapes;
   const rank4 = (what: string, s: AnyShape, expect: string) => {
     if (s.length !== 4) throw new Error(`${NAME}: ${what} must be ${expect}, got ${shapeString(s)}`);
@@ -59,9 +65,10 @@ export function checkMoaShapes(shapes: MoaInputs<AnyShape>, numExperts: number, 
     ['key', key],
     ['value', value],
   ] as const) {
-    if (!same(s[0], query[0]) || !same(s[1], query[1]) || !same(s[3], dq)) {
+    if (!same(s[0], query[0]) || !same(s[1], query[1]) || !same(s[3], keyWidth ?? dq)) {
+      const width = keyWidth == null ? 'd' : `headDim=${keyWidth}`;
       throw new Error(
-        `${NAME}: ${what} ${shapeString(s)} must be [B, P, Tk, d] with B, P and d of the query ${shapeString(query)}`,
+        `${NAME}: ${what} ${shapeString(s)} must be [B, P, Tk, ${width}] with B, P${keyWidth == null ? ' and d' : ''} of the query ${shapeString(query)}`,
       );
     }
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkMoaShapes, shapeList, splitMoaInputs, tensorShapes } from './moa-inputs';
+import { linear } from '../../ops';
+import { checkMoaShapes, shapeList, splitMoaInputs, tensorShapes, type MoaInputs } from './moa-inputs';
 import { mixtureOfAttention } from './moa-forward';
 import type { PositionBiasLayout } from './position-bias';
 import { attentionGateLogits, route, routerLogits } from './router';
@@ -137,6 +138,54 @@ export class MixtureOfAttention extends RoutingLayer {
     return tf.tidy(() => {
       const t = splitMoaInputs(Array.isArray(inputs) ? inputs : [inputs], this.routing === 'attentionGate');
       checkMoaShapes(tensorShapes(t), this.numExperts, this.modelDim);
+      const [key, value] = this.projectKeyValue(t.key, t.value);
+      return this.attend({ ...t, key, value }, kwargs);
+    });
+  }
+
+  /**
+   * The shared K and V projections of key and value [..., d] (value defaults to key): [..., headDim] each.
+   * With `callProjected`, a caller whose key/value rows are gathered from a smaller map (MASR-Net's neighbour
+   * windows gather each window 8 times) projects the map first: the same values, a fraction of the product.
+   */
+  projectKeyValue(key: tf.Tensor, value: tf.Tensor = key): [tf.Tensor, tf.Tensor] {
+    if (!this.built) throw new Error(`${NAME}: projectKeyValue needs a built layer (call or build it first)`);
+    for (const [what, t] of [
+      ['key', key],
+      ['value', value],
+    ] as const) {
+      if (t.shape[t.rank - 1] !== this.modelDim) {
+        throw new Error(`${NAME}: projectKeyValue ${what} must be [..., d=${this.modelDim}], got [${t.shape}]`);
+      }
+    }
+    return tf.tidy(() => [
+      linear(key, this.weight('k_proj.weight'), this.weight<tf.Tensor1D>('k_proj.bias')),
+      linear(value, this.weight('v_proj.weight'), this.weight<tf.Tensor1D>('v_proj.bias')),
+    ]);
+  }
+
+  /**
+   * `call` with key and value already through `projectKeyValue`: inputs [query, key, value] (with routing
+   * 'attentionGate', [query, key, value, gateKeys]), key and value [B, P, Tk, headDim]. Output [B, P, Tq, d].
+   */
+  callProjected(inputs: tf.Tensor[], kwargs: Kwargs = {}): tf.Tensor {
+    if (!this.built) throw new Error(`${NAME}: callProjected needs a built layer (call or build it first)`);
+    const gate = this.routing === 'attentionGate';
+    if (inputs.length !== (gate ? 4 : 3)) {
+      throw new Error(
+        `${NAME}: callProjected expects [query, key, value${gate ? ', gateKeys' : ''}] with projected key/value, got ${inputs.length} input(s)`,
+      );
+    }
+    return tf.tidy(() => {
+      const t = splitMoaInputs(inputs, gate);
+      checkMoaShapes(tensorShapes(t), this.numExperts, this.modelDim, this.headDim);
+      return this.attend(t, kwargs);
+    });
+  }
+
+  /** Routing and attention, key and value projected. */
+  private attend(t: MoaInputs<tf.Tensor>, kwargs: Kwargs): tf.Tensor {
+    return tf.tidy(() => {
       const training = kwargs?.['training'] === true;
       const [b, p, tq, d] = t.query.shape;
       const n = b * p * tq;
@@ -162,10 +211,6 @@ export class MixtureOfAttention extends RoutingLayer {
         headDim: this.headDim,
         queryExperts: this.weight('q_proj.moe.experts.layers.0.weight'),
         outputExperts: this.weight('q_proj.moe.output_experts.layers.0.weight'),
-        keyWeight: this.weight('k_proj.weight'),
-        keyBias: this.weight('k_proj.bias'),
-        valueWeight: this.weight('v_proj.weight'),
-        valueBias: this.weight('v_proj.bias'),
         positionBias:
           this.positionBias === 'none' ? null : { weight: this.weight('pos_bias.weight'), layout: this.positionBias },
         dropout: training ? this.attentionDropout : 0,
