@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { installWasmCopyKernels } from './kernels/wasm-copies';
+import { installWasmOverrides } from './kernels/wasm-overrides';
 import { startThreadedWasm, wasmPackageRoot } from './wasm-threads';
 import './register-gradients';
 
@@ -94,7 +94,7 @@ async function startWasm(wasmPaths?: string, threads = 1): Promise<void> {
     if (dir) mod.setWasmPaths(dir);
     if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
   }
-  installWasmCopyKernels();
+  installWasmOverrides();
 }
 
 async function startCpu(): Promise<void> {

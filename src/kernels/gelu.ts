@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFloatKernel, registerFloatKernel } from './float-kernel';
 import { GELU_SHARED_WASM_BASE64, GELU_WASM_BASE64 } from './gelu-simd';
+import { heapModule } from './heap-module';
 
 /**
  * Exact-GELU kernels for the wasm and cpu backends, one pass over the data each.
@@ -56,26 +57,8 @@ interface SimdGelu {
   gelu_grad(x: number, dy: number, out: number, groups: number): void;
 }
 
-// One instance per tfjs heap (a WebAssembly.Memory); null where the module cannot bind to it (a shared heap).
-const simdInstances = new WeakMap<WebAssembly.Memory, SimdGelu | null>();
-
 function simdFor(backend: unknown): SimdGelu | null {
-  // The single-threaded build exports its heap; the multi-threaded one creates a shared heap and imports it.
-  const wasm = (backend as { wasm: { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory } }).wasm;
-  const memory = wasm.asm?.memory ?? wasm.wasmMemory;
-  if (!memory) return null;
-  let instance = simdInstances.get(memory);
-  if (instance === undefined) {
-    try {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const module = new WebAssembly.Module(decodeBase64(shared ? GELU_SHARED_WASM_BASE64 : GELU_WASM_BASE64));
-      instance = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdGelu;
-    } catch {
-      instance = null;
-    }
-    simdInstances.set(memory, instance);
-  }
-  return instance;
+  return heapModule<SimdGelu>(backend, GELU_WASM_BASE64, GELU_SHARED_WASM_BASE64);
 }
 
 /** Runs a SIMD entry point on whole groups of 4 elements; returns how many elements that covered. */
@@ -118,12 +101,4 @@ export function geluSimdActive(): boolean {
 /** Whether the active backend has the one-pass kernels (float32 only). */
 export function hasGeluKernels(dtype: tf.DataType): boolean {
   return hasFloatKernel(GELU_KERNEL, dtype);
-}
-
-/** Base64 to bytes with `atob` (browsers and Node >= 16), no Buffer. */
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }

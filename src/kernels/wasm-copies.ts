@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { bytesPer, copyRun, elementOffset, heapView, type WasmBackendLike } from './wasm-heap';
+import type { KernelFunc } from './wasm-overrides';
 
 /**
  * Identity, Slice, SplitV and Concat for tfjs-backend-wasm 4.x that share or copy inside the wasm heap.
@@ -13,9 +14,6 @@ import { bytesPer, copyRun, elementOffset, heapView, type WasmBackendLike } from
  * piece, so splitting a [9, 240000] colour-matrix map into planes copies 9 × 8.6 MB. Concat allocates a `subarray`
  * per (row, input), millions for channel-plane concatenations. Same results, bit for bit (tests/kernels).
  */
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 /**
  * Merge each axis into its predecessor when it is taken whole (begin 0, full size): the slice reads the same elements,
@@ -164,25 +162,10 @@ function identityKernel(): KernelFunc {
   };
 }
 
-const OVERRIDES: [string, (original: KernelFunc) => KernelFunc][] = [
+/** The copy kernels, by the wasm kernel each replaces. */
+export const COPY_OVERRIDES: [string, (original: KernelFunc) => KernelFunc][] = [
   ['Identity', identityKernel],
   ['Slice', sliceKernel],
   ['SplitV', splitKernel],
   ['Concat', concatKernel],
 ];
-
-/** Replace tfjs-backend-wasm's Identity, Slice, SplitV and Concat (idempotent; other backends are untouched). */
-export function installWasmCopyKernels(): void {
-  for (const [name, make] of OVERRIDES) {
-    const existing = tf.getKernel(name, 'wasm') as (tf.KernelConfig & { masrCopy?: boolean }) | undefined;
-    if (!existing || existing.masrCopy) continue;
-    tf.unregisterKernel(name, 'wasm');
-    const config = {
-      kernelName: name,
-      backendName: 'wasm',
-      kernelFunc: make(existing.kernelFunc as unknown as KernelFunc),
-      masrCopy: true,
-    };
-    tf.registerKernel(config as unknown as tf.KernelConfig);
-  }
-}

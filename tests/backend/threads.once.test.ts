@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend';
+import { batchMatMulSimdActive } from '../../src/kernels/batch-matmul';
 import { GELU_KERNEL, geluSimdActive } from '../../src/kernels/gelu';
 import { runParity } from '../../src/models/index';
 import { FIXTURES, hasFixtures } from '../helpers/fixtures';
@@ -19,7 +20,7 @@ describe('wasm with 2 XNNPACK threads', () => {
     }
   });
 
-  it('starts with 2 threads and keeps the in-heap copy kernels and the SIMD GELU (shared heap)', async () => {
+  it('starts with 2 threads and keeps the in-heap copy kernels, the SIMD GELU and batched products (shared heap)', async () => {
     const choice = await selectBackend('wasm', { threads: 2 });
     expect(choice).toEqual({ name: 'wasm', reason: 'requested explicitly, 2 threads' });
     const wasm = (
@@ -27,13 +28,18 @@ describe('wasm with 2 XNNPACK threads', () => {
     ).wasm;
     expect(wasm.tfjs.getThreadsCount()).toBe(2);
     expect(wasm.wasmMemory.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect((tf.getKernel('Slice', 'wasm') as { masrCopy?: boolean }).masrCopy).toBe(true);
+    expect((tf.getKernel('Slice', 'wasm') as { masrOverride?: boolean }).masrOverride).toBe(true);
     expect(geluSimdActive()).toBe(true);
     const x = tf.linspace(-6, 6, 1001);
     const y = tf.engine().runKernel(GELU_KERNEL, { x }) as tf.Tensor;
     const composed = tf.mul(x, tf.mul(0.5, tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
     expect(tf.max(tf.abs(tf.sub(y, composed))).dataSync()[0]).toBeLessThan(2e-6);
     tf.dispose([x, y, composed]);
+    expect(batchMatMulSimdActive(tf.backend(), 'wasm')).toBe(true);
+    // [2, 3, 2] · [2, 2, 5] of ones: every entry is 2.
+    const p = tf.matMul(tf.ones([2, 3, 2]), tf.ones([2, 2, 5]));
+    expect(Array.from(p.dataSync())).toEqual(new Array(30).fill(2));
+    p.dispose();
   });
 
   it.skipIf(!hasFixtures)('matches the reference fixture at every stage', () => {

@@ -76,7 +76,7 @@ const SLICES: [number[], number[], number[]][] = [
 describe(`copy kernels (${tf.getBackend()})`, () => {
   it.runIf(tf.getBackend() === 'wasm')("are masr-net's on wasm", () => {
     for (const name of ['Slice', 'SplitV', 'Concat']) {
-      expect((tf.getKernel(name, 'wasm') as { masrCopy?: boolean }).masrCopy).toBe(true);
+      expect((tf.getKernel(name, 'wasm') as { masrOverride?: boolean }).masrOverride).toBe(true);
     }
   });
 
