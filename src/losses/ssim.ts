@@ -11,19 +11,13 @@ const C2 = 0.03 ** 2;
 const EPS = 1e-12;
 
 /**
- * The SSIM map on channel planes [N, H, W, 1] (each image channel its own plane). Planes keep every step cheap on
- * wasm: stacking/splitting the five statistics is a contiguous concat/slice on the leading axis, and the separable
- * Gaussian is two single-channel convs with a frozen filter (channel-last slicing and splitting at full resolution
- * cost ~10x more there).
+ * The SSIM map of NHWC images [B, H, W, C]: the five statistics are stacked on the channel axis so the Gaussian runs
+ * once (a depthwise separable filter) and split back with contiguous-row copies.
  */
-function ssimPlanes(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
+function ssimChannels(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
   const kernel = gaussianKernel1d(SSIM_LOSS_WINDOW, SSIM_LOSS_SIGMA);
-  const n = x.shape[0];
-  const stacked = tf.concat([x, y, tf.square(x), tf.square(y), tf.mul(x, y)], 0) as tf.Tensor4D;
-  const filtered = separableFilterReflect(stacked, kernel);
-  const [, h, w] = filtered.shape;
-  const stat = (i: number) => tf.slice(filtered, [i * n, 0, 0, 0], [n, h, w, 1]);
-  const [mu1, mu2, e11, e22, e12] = [0, 1, 2, 3, 4].map(stat) as tf.Tensor4D[];
+  const stacked = tf.concat([x, y, tf.square(x), tf.square(y), tf.mul(x, y)], 3) as tf.Tensor4D;
+  const [mu1, mu2, e11, e22, e12] = tf.split(separableFilterReflect(stacked, kernel), 5, 3) as tf.Tensor4D[];
   const mu11 = tf.square(mu1!);
   const mu22 = tf.square(mu2!);
   const mu12 = tf.mul(mu1!, mu2!);
@@ -35,31 +29,20 @@ function ssimPlanes(x: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
   return tf.div(num, tf.add(den, EPS)) as tf.Tensor4D;
 }
 
-/** NHWC [B, H, W, C] -> channel planes [C*B, H, W, 1]. */
-function toPlanes(x: tf.Tensor4D): tf.Tensor4D {
-  const [b, h, w, c] = x.shape;
-  return tf.reshape(tf.transpose(x, [3, 0, 1, 2]), [c * b, h, w, 1]);
-}
-
 /**
  * The kornia-style SSIM map [B, H, W, C]: Gaussian window 11, sigma 1.5, reflect padding, C1 = 1e-4, C2 = 9e-4,
  * +1e-12 in the denominator (not clamped).
  */
 export function ssimMap(pred: tf.Tensor4D, target: tf.Tensor4D): tf.Tensor4D {
   assertImagePair('ssimMap', pred, target);
-  return tf.tidy(() => {
-    const [b, h, w, c] = pred.shape;
-    const planes = ssimPlanes(toPlanes(pred), toPlanes(target));
-    return tf.transpose(tf.reshape(planes, [c, b, h, w]), [1, 2, 3, 0]) as tf.Tensor4D;
-  });
+  return tf.tidy(() => ssimChannels(pred, target));
 }
 
 /** The reference's SSIM loss: 1 - mean(clamp(ssimMap, 0, 1)); NaN/Inf -> 0. Needs H, W > 5. */
 export function ssimLoss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
   assertImagePair('ssimLoss', pred, target);
   return tf.tidy(() => {
-    // The mean does not depend on the layout: stay on planes.
-    const map = ssimPlanes(toPlanes(pred as tf.Tensor4D), toPlanes(target as tf.Tensor4D));
+    const map = ssimChannels(pred as tf.Tensor4D, target as tf.Tensor4D);
     return zeroIfNaN(tf.sub(1, meanAll(tf.clipByValue(map, 0, 1))) as tf.Scalar, map);
   });
 }

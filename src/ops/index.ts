@@ -5,6 +5,7 @@ export { gelu } from './gelu';
 export { reflectPad, type SpatialPads } from './pad';
 export { resizeBilinear, bilinearMatrix } from './resize';
 export { conv2d, convOutSize, type Conv2dOptions, type ConvPadding } from './conv';
+export { spaceToDepthConv2d } from './conv-s2d';
 export { gatherRows, scatterAddRows } from './gather';
 export { topkMask, indicesToMask, type TopKSelection } from './topk';
 export { rgbToHsv, hsvToRgb, rgbToHsvPlanes, hsvToRgbPlanes, splitChannels, mergeChannels } from './hsv';

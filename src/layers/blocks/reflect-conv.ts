@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { conv2d, matMul, reflectPad } from '../../ops/index';
+import { conv2d, matMul, reflectPad, spaceToDepthConv2d } from '../../ops/index';
 
 /**
  * PyTorch `nn.Conv2d(..., padding=k//2, padding_mode='reflect', bias=False)` on NHWC input: same-size output for odd
@@ -10,14 +10,30 @@ export function reflectConv(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
   const [kh, kw] = filter.shape;
   const ph = (kh - 1) >> 1;
   const pw = (kw - 1) >> 1;
-  return tf.tidy(() =>
-    conv2d(
-      reflectPad(x, [
-        [ph, kh - 1 - ph],
-        [pw, kw - 1 - pw],
-      ]),
-      filter,
-    ),
+  return tf.tidy(() => {
+    const padded = reflectPad(x, [
+      [ph, kh - 1 - ph],
+      [pw, kw - 1 - pw],
+    ]);
+    return useSpaceToDepth(x, filter) ? spaceToDepthConv2d(padded, filter) : conv2d(padded, filter);
+  });
+}
+
+/**
+ * Large kernels with few channels (the 7x7 9->9 colour-map smoothing) run faster as a space-to-depth conv on wasm,
+ * measured: ~121 -> ~93 ms at 400x600. Smaller kernels gain nothing (5x5 9->18, 3x3 9->9 measured equal or slower),
+ * and other backends do not have XNNPACK's tile shape.
+ */
+function useSpaceToDepth(x: tf.Tensor4D, filter: tf.Tensor4D): boolean {
+  const [kh, kw, cin, cout] = filter.shape;
+  return (
+    tf.getBackend() === 'wasm' &&
+    kh >= 7 &&
+    kw >= 7 &&
+    cin <= 16 &&
+    cout <= 16 &&
+    x.shape[1] % 2 === 0 &&
+    x.shape[2] % 2 === 0
   );
 }
 
