@@ -60,8 +60,8 @@ const byKernel = new Map<string, number>();
 const byShape = new Map<string, [number, number]>();
 const top = Number(process.env.PROFILE_TOP ?? 15);
 for (const k of info.kernels) {
-  // 'unnamed scope' and 'forward' are custom-gradient wrappers: their time already includes the kernels inside them.
-  if (k.name === 'unnamed scope' || k.name === 'forward') continue;
+  // 'unnamed scope' and 'forward' (custom gradients) and '...__op' (tfjs op scopes) wrap kernels already counted.
+  if (k.name === 'unnamed scope' || k.name === 'forward' || k.name.endsWith('__op')) continue;
   const ms = k.kernelTimeMs as number;
   byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
   const key = `${k.name} ${JSON.stringify(k.inputShapes)}`;

@@ -187,7 +187,7 @@ export class VggPerceptualLoss {
         if (block > 0) h = maxPool2x2(h);
         for (let j = 0; j < convs; j++, k++) {
           const { kernel, bias } = this.convs[k]!;
-          h = tf.relu(tf.add(conv2d(h, kernel, { padding: 1, filterGradient: false }), bias)) as tf.Tensor4D;
+          h = conv2d(h, kernel, { padding: 1, filterGradient: false, bias, activation: 'relu' });
         }
         taps.push(h);
       });

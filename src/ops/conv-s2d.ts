@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { conv2d } from './conv';
 
 /**
- * A valid stride-1 conv of x [B, H, W, C] with filter [kh, kw, C, O] computed on 2x2 space-to-depth blocks: the
+ * A valid stride-1 conv of x [B, H, W, C] with filter [kh, kw, C, O] (and an optional bias [O]) computed on 2x2 space-to-depth blocks: the
  * input becomes [B, H/2, W/2, 4C], the filter [⌊kh/2⌋+1, ⌊kw/2⌋+1, 4C, 4O] (output pixel (2Y+a, 2X+b) reads block
  * (Y+u, X+v) sub-pixel (p, q) through tap (2u+p-a, 2v+q-b) of the original filter, zero where that is outside), and
  * the output [B, Ho/2, Wo/2, 4O] is put back to [B, Ho, Wo, O]. The same sums (up to float rounding order) with ~30%
@@ -10,7 +10,7 @@ import { conv2d } from './conv';
  * 9, and a MASR-Net 7x7 9->9 smoothing conv at 400x600 drops from ~121 to ~93 ms on wasm. Gradients flow through
  * the reshapes, the transposes and the filter's construction to x and the filter.
  */
-export function spaceToDepthConv2d(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+export function spaceToDepthConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const [kh, kw, cin, o] = filter.shape;
   const [ho, wo] = [h - kh + 1, w - kw + 1];
@@ -49,7 +49,10 @@ export function spaceToDepthConv2d(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tens
         );
       }
     }
-    const y = conv2d(blocks, tf.concat(perSubPixel, 3) as tf.Tensor4D);
+    // Each sub-pixel's outputs get the bias: tiled to 4O, added inside the conv kernel.
+    const y = conv2d(blocks, tf.concat(perSubPixel, 3) as tf.Tensor4D, {
+      bias: bias ? (tf.tile(bias, [4]) as tf.Tensor1D) : undefined,
+    });
     return tf.reshape(tf.transpose(tf.reshape(y, [b, ho / 2, wo / 2, 2, 2, o]), [0, 1, 3, 2, 4, 5]), [
       b,
       ho,

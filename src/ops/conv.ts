@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusableBias } from './fusable-bias';
 import { withGradient } from './gradient';
 
 /** Zero padding: a number (all sides), 'same' / 'valid', or explicit [[top, bottom], [left, right]]. */
@@ -14,6 +15,10 @@ export interface Conv2dOptions {
    * then computes only the input gradient, halving its cost.
    */
   filterGradient?: boolean;
+  /** Bias [Cout], added inside the conv kernel (tfjs FusedConv2D). Without `filterGradient` it is a constant too. */
+  bias?: tf.Tensor1D;
+  /** 'relu' after the bias, inside the same kernel. Default 'linear'. */
+  activation?: 'linear' | 'relu';
 }
 
 type Pads = [[number, number], [number, number]];
@@ -80,29 +85,62 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: Conv2dOptio
     pads[1],
     [0, 0],
   ];
-  if (tf.getBackend() === 'tensorflow') return tf.conv2d(x, filter, [sh, sw], tfPad);
+  const { bias, activation = 'linear' } = options;
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== cout)) {
+    throw new Error(`conv2d: bias must be [${cout}] (Cout), got [${bias.shape}]`);
+  }
+  const fused = (xi: tf.Tensor, fi: tf.Tensor, bi?: tf.Tensor) =>
+    tf.fused.conv2d({
+      x: xi as tf.Tensor4D,
+      filter: fi as tf.Tensor4D,
+      strides: [sh, sw],
+      pad: tfPad,
+      bias: bi,
+      activation,
+    });
+  if (tf.getBackend() === 'tensorflow')
+    return bias || activation !== 'linear' ? fused(x, filter, bias) : tf.conv2d(x, filter, [sh, sw], tfPad);
 
   const geom: ConvGeometry = { kh, kw, cin, cout, sh, sw, pads, ho, wo };
-  const forward = (xi: tf.Tensor, fi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, [sh, sw], tfPad);
+  const forward = (xi: tf.Tensor, fi: tf.Tensor, bi?: tf.Tensor) => {
+    if (!bi && activation === 'linear') return tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, [sh, sw], tfPad);
+    if (!bi || fusableBias(bi as tf.Tensor1D)) return fused(xi, fi, bi);
+    const y = tf.add(tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, [sh, sw], tfPad), bi);
+    return (activation === 'relu' ? tf.relu(y) : y) as tf.Tensor4D;
+  };
+  const relu = activation === 'relu';
+  // dL/d(pre-activation): the ReLU passes dy where its output is positive (the output is saved, not the input).
+  const preGrad = (dy: tf.Tensor4D, saved: tf.Tensor[]) =>
+    relu ? (tf.mul(dy, tf.step(saved[saved.length - 1]!)) as tf.Tensor4D) : dy;
   if (options.filterGradient === false) {
-    // The filter is a constant: saved for the input gradient, never differentiated.
+    // The filter (and bias) are constants: saved for the input gradient, never differentiated.
     return withGradient(
       [x],
-      (xi) => forward(xi!, filter),
+      (xi) => forward(xi!, filter, bias),
       (dy4, saved) => {
         const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
-        return [inputGradient(dy4 as tf.Tensor4D, fs, xs.shape, geom)];
+        return [inputGradient(preGrad(dy4, saved), fs, xs.shape, geom)];
       },
-      [filter],
+      bias ? [filter, bias] : [filter],
+      relu,
     );
   }
   return withGradient(
-    [x, filter],
-    (xi, fi) => forward(xi!, fi!),
+    bias ? [x, filter, bias] : [x, filter],
+    (xi, fi, bi) => forward(xi!, fi!, bi),
     (dy4, saved) => {
       const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
-      return [inputGradient(dy4 as tf.Tensor4D, fs, xs.shape, geom), filterGradient(dy4 as tf.Tensor4D, xs, geom)];
+      const g = preGrad(dy4, saved);
+      const grads: tf.Tensor[] = [inputGradient(g, fs, xs.shape, geom), filterGradient(g, xs, geom)];
+      // The bias gradient as ones · dy rows (wasm's Sum over leading axes transposes first, ~10x slower).
+      if (bias) {
+        const rows = tf.reshape(g, [-1, cout]);
+        grads.push(tf.reshape(tf.matMul(tf.ones([1, rows.shape[0]!]) as tf.Tensor2D, rows as tf.Tensor2D), [cout]));
+      }
+      return grads;
     },
+    [],
+    relu,
   );
 }
 

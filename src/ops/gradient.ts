@@ -6,20 +6,24 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * Tensors the backward pass needs besides the inputs (indices, masks) must be passed as `constants`, not captured
  * by the closure: inside `tf.grads` / `optimizer.minimize` the forward pass runs in a tidy scope, so a tensor created
- * there and only captured would already be disposed when the gradient runs. Constants get no gradient.
+ * there and only captured would already be disposed when the gradient runs. Constants get no gradient. `saveOutput`
+ * appends the forward's result to `saved`.
  */
 export function withGradient<T extends tf.Tensor>(
   inputs: tf.Tensor[],
   forward: (...xs: tf.Tensor[]) => T,
   backward: (dy: T, saved: tf.Tensor[]) => tf.Tensor[],
   constants: tf.Tensor[] = [],
+  saveOutput = false,
 ): T {
   const f = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const xs = args.slice(0, -1) as tf.Tensor[];
-    save([...xs, ...constants]);
+    const value = forward(...xs);
+    // With saveOutput, the output follows the constants in `saved` (e.g. a ReLU's mask without the pre-activation).
+    save(saveOutput ? [...xs, ...constants, value] : [...xs, ...constants]);
     return {
-      value: forward(...xs),
+      value,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => backward(dy as T, saved),
     };
   }) as Parameters<typeof tf.customGrad>[0]);

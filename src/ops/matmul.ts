@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusableBias } from './fusable-bias';
 import { withGradient } from './gradient';
 
 /** Swap the last two axes. */
@@ -63,7 +64,7 @@ export function matMulBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
   const n = w.shape[1];
   if (w.shape[0] !== k) throw new Error(`matMulBias: inner dimensions differ: [${x.shape}] · [${w.shape}]`);
   if (b.rank !== 1 || b.shape[0] !== n) throw new Error(`matMulBias: bias must be [${n}], got [${b.shape}]`);
-  if (!biasIsFusable(b)) return tf.add(matMul(x, w), b) as tf.Tensor2D;
+  if (!fusableBias(b)) return tf.add(matMul(x, w), b) as tf.Tensor2D;
   return withGradient(
     [x, w, b],
     (xi, wi, bi) =>
@@ -82,16 +83,4 @@ export function matMulBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
     // The bias gradient as ones[1, m] · dy: wasm's Sum over axis 0 transposes dy first (~10x slower).
     (dy, [xi, wi]) => [...productGrads(dy, xi!, wi!), tf.reshape(tf.matMul(tf.ones([1, m]), dy), [n])],
   );
-}
-
-/**
- * wasm's `_FusedMatMul` checks the rank of the bias's *storage*, which keeps the shape the data was created with: a
- * reshaped [1, n] slice is refused. Such biases take the unfused path (expertSlice makes rank-1 storage).
- */
-function biasIsFusable(b: tf.Tensor1D): boolean {
-  if (tf.getBackend() !== 'wasm') return true;
-  const stored = (
-    tf.backend() as unknown as { dataIdMap: { get(id: tf.DataId): { shape?: number[] } | undefined } }
-  ).dataIdMap.get(b.dataId);
-  return stored?.shape?.length === 1;
 }

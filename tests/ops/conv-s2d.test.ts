@@ -24,23 +24,28 @@ const CASES: [[number, number, number, number], [number, number, number, number]
 ];
 
 describe(`spaceToDepthConv2d (${tf.getBackend()})`, () => {
-  it('equals conv2d: outputs and the gradients for input and filter', () => {
+  it('equals conv2d: outputs and the gradients for input, filter and bias', () => {
+    type Conv = (x: tf.Tensor4D, f: tf.Tensor4D, b: tf.Tensor1D) => tf.Tensor4D;
+    const plainConv: Conv = (x, f, b) => conv2d(x, f, { bias: b });
     for (const [xs, fs] of CASES) {
       const x = randomTensor(xs, 1) as tf.Tensor4D;
       const f = randomTensor(fs, 2) as tf.Tensor4D;
+      const bias = randomTensor([fs[3]], 4) as tf.Tensor1D;
       const r = randomTensor([xs[0], xs[1] - fs[0] + 1, xs[2] - fs[1] + 1, fs[3]], 3);
-      const plain = conv2d(x, f);
-      const blocked = spaceToDepthConv2d(x, f);
+      const plain = plainConv(x, f, bias);
+      const blocked = spaceToDepthConv2d(x, f, bias);
       expect(blocked.shape).toEqual(plain.shape);
       const scale = fs[0] * fs[1] * fs[2];
       expect(maxAbsDiff(blocked, plain) / scale, `${xs} * ${fs}`).toBeLessThan(1e-6);
-      const loss = (op: typeof conv2d) => (a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D), r)) as tf.Scalar;
-      const [gx1, gf1] = tf.grads(loss(conv2d))([x, f]);
-      const [gx2, gf2] = tf.grads(loss(spaceToDepthConv2d))([x, f]);
-      expect(maxAbsDiff(gx2!, gx1!) / scale, `dx ${xs} * ${fs}`).toBeLessThan(1e-6);
-      expect(maxAbsDiff(gf2!, gf1!) / (xs[0] * xs[1] * xs[2]), `dfilter ${xs} * ${fs}`).toBeLessThan(1e-6);
-      tf.dispose([x, f, r, plain, blocked, gx1!, gf1!, gx2!, gf2!]);
+      const loss = (op: Conv) => (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(op(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor1D), r)) as tf.Scalar;
+      const g1 = tf.grads(loss(plainConv))([x, f, bias]);
+      const g2 = tf.grads(loss(spaceToDepthConv2d))([x, f, bias]);
+      const pixels = xs[0] * xs[1] * xs[2];
+      expect(maxAbsDiff(g2[0]!, g1[0]!) / scale, `dx ${xs} * ${fs}`).toBeLessThan(1e-6);
+      expect(maxAbsDiff(g2[1]!, g1[1]!) / pixels, `dfilter ${xs} * ${fs}`).toBeLessThan(1e-6);
+      expect(maxAbsDiff(g2[2]!, g1[2]!) / pixels, `dbias ${xs} * ${fs}`).toBeLessThan(1e-6);
+      tf.dispose([x, f, bias, r, plain, blocked, ...g1, ...g2]);
     }
   });
 

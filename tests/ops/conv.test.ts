@@ -125,3 +125,47 @@ describe(`conv2d gradients (${backend})`, () => {
     tf.dispose([x, w, y, dy, dx!]);
   });
 });
+
+describe(`conv2d with bias and ReLU in the kernel (${backend})`, () => {
+  // Composed reference: conv, then tf.add and tf.relu with tfjs's own gradients for the bias and the ReLU.
+  const composed = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, relu: boolean, opts: Conv2dOptions) => {
+    const y = tf.add(conv2d(x, w, opts), b);
+    return relu ? tf.relu(y) : y;
+  };
+
+  for (const activation of ['linear', 'relu'] as const) {
+    it(`equals conv + bias${activation === 'relu' ? ' + relu' : ''}: output and the x, filter, bias gradients`, () => {
+      const opts: Conv2dOptions = { strides: 2, padding: 1 };
+      const x = randomTensor([2, 7, 6, 3], 1) as tf.Tensor4D;
+      const w = randomTensor([3, 3, 3, 5], 2) as tf.Tensor4D;
+      const b = randomTensor([5], 3) as tf.Tensor1D;
+      const y = conv2d(x, w, { ...opts, bias: b, activation });
+      const ref = composed(x, w, b, activation === 'relu', opts);
+      expect(maxAbsDiff(y, ref)).toBeLessThan(1e-6);
+      if (activation === 'relu') expect(tf.min(y).dataSync()[0]).toBe(0); // some outputs are cut
+      const dy = randomTensor(y.shape, 4);
+      const f =
+        (fn: (a: tf.Tensor4D, c: tf.Tensor4D, d: tf.Tensor1D) => tf.Tensor) =>
+        (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+          tf.sum(tf.mul(fn(a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor1D), dy)) as tf.Scalar;
+      const got = tf.grads(f((a, c, d) => conv2d(a, c, { ...opts, bias: d, activation })))([x, w, b]);
+      const want = tf.grads(f((a, c, d) => composed(a, c, d, activation === 'relu', opts)))([x, w, b]);
+      for (let i = 0; i < 3; i++) expect(maxAbsDiff(got[i]!, want[i]!), ['dx', 'dw', 'db'][i]).toBeLessThan(1e-5);
+      // filterGradient: false keeps filter and bias constant and still passes the ReLU-masked input gradient.
+      const [dxFrozen] = tf.grads((a: tf.Tensor) =>
+        tf.sum(tf.mul(conv2d(a as tf.Tensor4D, w, { ...opts, bias: b, activation, filterGradient: false }), dy)),
+      )([x]);
+      expect(maxAbsDiff(dxFrozen!, want[0]!)).toBeLessThan(1e-5);
+      tf.dispose([x, w, b, y, ref, dy, ...got, ...want, dxFrozen!]);
+    });
+  }
+
+  it('refuses a bias that is not [Cout]', () => {
+    const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;
+    const w = tf.zeros([3, 3, 2, 3]) as tf.Tensor4D;
+    expect(() => conv2d(x, w, { bias: tf.zeros([2]) as tf.Tensor1D })).toThrow(
+      /bias must be \[3\] \(Cout\), got \[2\]/,
+    );
+    tf.dispose([x, w]);
+  });
+});

@@ -59,9 +59,10 @@ export class BoundaryAwareSmoothing extends tfl.layers.Layer {
       // the smooth kernel so one 5x5 conv with 2C outputs gives both: on wasm, C = 9 outputs fill XNNPACK's 8-wide
       // tiles badly and one 18-output conv costs ~70% of two 9-output ones.
       const gateKernel = composeBranches([f(this.edge), f(this.smooth)], f(this.gateW));
-      const both = reflectConv(x, tf.concat([f(this.smooth), gateKernel], 3) as tf.Tensor4D);
+      const bias = tf.concat([tf.zeros([c]), this.gateB.read()]) as tf.Tensor1D;
+      const both = reflectConv(x, tf.concat([f(this.smooth), gateKernel], 3) as tf.Tensor4D, bias);
       const [smooth, gateLogits] = tf.split(both, [c, c], 3) as [tf.Tensor4D, tf.Tensor4D];
-      const g = tf.sigmoid(tf.add(gateLogits, this.gateB.read()));
+      const g = tf.sigmoid(gateLogits);
       // g * smooth + (1 - g) * x - x = g * (smooth - x)
       return tf.add(x, tf.mul(this.rw.read(), tf.mul(g, tf.sub(smooth, x))));
     });

@@ -71,7 +71,7 @@ export abstract class BranchSmoother extends tfl.layers.Layer {
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
       // The branches and the 1x1 fusion folded into one kernel (exact; see composeBranches).
       const kernel = composeBranches(this.branchWeights.map(f), f(this.fusionW));
-      const fused = tf.add(reflectConv(x, kernel), this.fusionB.read());
+      const fused = reflectConv(x, kernel, this.fusionB.read() as tf.Tensor1D);
       return tf.add(x, tf.mul(this.rw.read(), fused));
     });
   }

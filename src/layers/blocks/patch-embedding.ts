@@ -92,16 +92,14 @@ export class PatchEmbedding extends tfl.layers.Layer {
           `PatchEmbedding: input [${x.shape}] is smaller than one ${this.patchSize}x${this.patchSize} patch`,
         );
       }
-      const stem = gelu(tf.add(conv2d(x, this.stemW.read() as tf.Tensor4D, { padding: 1 }), this.stemB.read()));
-      const p = this.patchSize;
-      const patches = tf.add(
-        conv2d(stem as tf.Tensor4D, this.patchW.read() as tf.Tensor4D, { strides: p }),
-        this.patchB.read(),
-      ) as tf.Tensor4D;
+      const w = (v: LayerVariable) => v.read() as tf.Tensor4D;
+      const b = (v: LayerVariable) => v.read() as tf.Tensor1D;
+      const stem = gelu(conv2d(x, w(this.stemW), { padding: 1, bias: b(this.stemB) }));
+      const patches = conv2d(stem as tf.Tensor4D, w(this.patchW), { strides: this.patchSize, bias: b(this.patchB) });
       const normed = gelu(
         groupNorm(patches, this.groups, this.normGamma.read() as tf.Tensor1D, this.normBeta.read() as tf.Tensor1D),
       );
-      return tf.add(conv2d(normed, this.projW.read() as tf.Tensor4D), this.projB.read());
+      return conv2d(normed as tf.Tensor4D, w(this.projW), { bias: b(this.projB) });
     });
   }
 

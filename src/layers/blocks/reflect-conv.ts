@@ -4,9 +4,10 @@ import { conv2d, matMul, reflectPad, spaceToDepthConv2d } from '../../ops/index'
 
 /**
  * PyTorch `nn.Conv2d(..., padding=k//2, padding_mode='reflect', bias=False)` on NHWC input: same-size output for odd
- * kernels, filter [kh, kw, Cin, Cout]. Uses the backend-safe reflectPad and conv2d.
+ * kernels, filter [kh, kw, Cin, Cout], optional bias [Cout] added in the conv kernel. Uses the backend-safe reflectPad
+ * and conv2d.
  */
-export function reflectConv(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+export function reflectConv(x: tf.Tensor4D, filter: tf.Tensor4D, bias?: tf.Tensor1D): tf.Tensor4D {
   const [kh, kw] = filter.shape;
   const ph = (kh - 1) >> 1;
   const pw = (kw - 1) >> 1;
@@ -15,7 +16,7 @@ export function reflectConv(x: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
       [ph, kh - 1 - ph],
       [pw, kw - 1 - pw],
     ]);
-    return useSpaceToDepth(x, filter) ? spaceToDepthConv2d(padded, filter) : conv2d(padded, filter);
+    return useSpaceToDepth(x, filter) ? spaceToDepthConv2d(padded, filter, bias) : conv2d(padded, filter, { bias });
   });
 }
 
