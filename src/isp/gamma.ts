@@ -3,13 +3,15 @@ import { checkImage, checkMap } from './color-matrix';
 
 /**
  * The reference's per-pixel gamma: clamp((L + eps) ^ (1 + gammaMap), eps, 1).
- * image [B, H, W, 3], gammaMap [B, H, W, 1] (the increment Δ; the exponent is 1 + Δ).
+ * image [B, H, W, 3] with values >= 0 (negative ones give NaN), gammaMap [B, H, W, 1] (the increment Δ; the exponent
+ * is 1 + Δ).
  */
 export function applyGamma(image: tf.Tensor4D, gammaMap: tf.Tensor4D, epsilon = 1e-5): tf.Tensor4D {
   checkImage(image, 'applyGamma');
   checkMap(gammaMap, image, 1, 'applyGamma', 'gammaMap');
-  // (L + eps)^(1 + g) as exp((1 + g) * log(L + eps)): the same values (the base is positive for images in [0, 1]; a
-  // negative base gives NaN either way) at a fifth of wasm's Pow time, whose gradient runs Pow twice more.
+  // (L + eps)^(1 + g) as exp((1 + g) * log(L + eps)): the same values for a positive base, at a fifth of wasm's Pow
+  // time (whose gradient runs Pow twice more). A negative base gives NaN here even where pow is finite (an integral
+  // exponent); the ISP applies gamma to the colour stage's output, clipped to [1e-5, 1].
   return tf.tidy(
     () =>
       tf.clipByValue(tf.exp(tf.mul(tf.log(tf.add(image, epsilon)), tf.add(gammaMap, 1))), epsilon, 1) as tf.Tensor4D,

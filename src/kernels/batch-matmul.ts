@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { BATCH_MATMUL_SHARED_WASM_BASE64, BATCH_MATMUL_WASM_BASE64 } from './batch-matmul-simd';
 import { heapModule } from './heap-module';
-import type { WasmBackendLike } from './wasm-heap';
+import { byteOffset, type WasmBackendLike } from './wasm-heap';
+import type { KernelFunc } from './wasm-overrides';
 
 /**
  * BatchMatMul for tfjs-backend-wasm 4.x when there are several matrices per call.
@@ -16,9 +17,6 @@ import type { WasmBackendLike } from './wasm-heap';
 interface SimdBatchMatMul {
   bmm(a: number, b: number, c: number, batch: number, m: number, k: number, n: number): void;
 }
-
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 function sameBatch(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length || a.length < 3) return false;
@@ -35,9 +33,7 @@ export function batchMatMulKernel(original: KernelFunc): KernelFunc {
     const batch = a.shape.slice(0, -2).reduce((p, s) => p * s, 1);
     const [m, k] = [a.shape[rank - 2]!, a.shape[rank - 1]!];
     const n = b.shape[rank - 1]!;
-    const simd = heapModule<SimdBatchMatMul>(args.backend, BATCH_MATMUL_WASM_BASE64, BATCH_MATMUL_SHARED_WASM_BASE64);
     if (
-      !simd ||
       transposeA ||
       transposeB ||
       a.dtype !== 'float32' ||
@@ -48,6 +44,8 @@ export function batchMatMulKernel(original: KernelFunc): KernelFunc {
     ) {
       return original(args);
     }
+    const simd = heapModule<SimdBatchMatMul>(args.backend, BATCH_MATMUL_WASM_BASE64, BATCH_MATMUL_SHARED_WASM_BASE64);
+    if (!simd) return original(args);
     const backend = args.backend as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
     const out = backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
     if (m === 0 || n === 0) return out;
@@ -55,8 +53,7 @@ export function batchMatMulKernel(original: KernelFunc): KernelFunc {
       backend.typedArrayFromHeap(out).fill(0);
       return out;
     }
-    const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-    simd.bmm(offset(a), offset(b), offset(out), batch, m, k, n);
+    simd.bmm(byteOffset(backend, a), byteOffset(backend, b), byteOffset(backend, out), batch, m, k, n);
     return out;
   };
 }

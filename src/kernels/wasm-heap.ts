@@ -23,10 +23,15 @@ export function heapView(backend: WasmBackendLike, bytes: 1 | 4): Int32Array | U
   return bytes === 4 ? new Int32Array(buffer) : new Uint8Array(buffer);
 }
 
-export function elementOffset(backend: WasmBackendLike, t: tf.TensorInfo, bytes: 1 | 4): number {
+/** Where a tensor's data starts in the heap, in bytes. */
+export function byteOffset(backend: WasmBackendLike, t: tf.TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (!data) throw new Error('wasm kernel: tensor data is not on the wasm backend');
-  return data.memoryOffset / bytes;
+  return data.memoryOffset;
+}
+
+export function elementOffset(backend: WasmBackendLike, t: tf.TensorInfo, bytes: 1 | 4): number {
+  return byteOffset(backend, t) / bytes;
 }
 
 /** Copy `n` elements inside one heap view; short runs are copied by hand (copyWithin's call cost dominates them). */

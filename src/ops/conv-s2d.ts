@@ -15,19 +15,25 @@ export function spaceToDepthConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias?: t
   const [kh, kw, cin, o] = filter.shape;
   const [ho, wo] = [h - kh + 1, w - kw + 1];
   if (cin !== c) throw new Error(`spaceToDepthConv2d: input has ${c} channels, the filter ${cin}`);
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== o)) {
+    throw new Error(`spaceToDepthConv2d: bias must be [${o}] (the filter's Cout), got [${bias.shape}]`);
+  }
   if (ho <= 0 || wo <= 0 || ho % 2 || wo % 2) {
     throw new Error(`spaceToDepthConv2d: the output ${ho}x${wo} of [${x.shape}] * [${filter.shape}] must be even`);
   }
   const [ku, kv] = [(kh >> 1) + 1, (kw >> 1) + 1];
   const [hq, wq] = [ho / 2 + ku - 1, wo / 2 + kv - 1];
   return tf.tidy(() => {
-    // Zero rows/columns past the input meet only zero taps; they make the blocks whole.
-    const padded = tf.pad(x, [
-      [0, 0],
-      [0, 2 * hq - h],
-      [0, 2 * wq - w],
-      [0, 0],
-    ]);
+    // Zero rows/columns past the input meet only zero taps; they make the blocks whole (none for odd kernels).
+    const padded =
+      2 * hq === h && 2 * wq === w
+        ? x
+        : tf.pad(x, [
+            [0, 0],
+            [0, 2 * hq - h],
+            [0, 2 * wq - w],
+            [0, 0],
+          ]);
     const blocks = tf.reshape(tf.transpose(tf.reshape(padded, [b, hq, 2, wq, 2, c]), [0, 1, 3, 2, 4, 5]), [
       b,
       hq,

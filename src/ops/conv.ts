@@ -15,7 +15,7 @@ export interface Conv2dOptions {
    * then computes only the input gradient, halving its cost.
    */
   filterGradient?: boolean;
-  /** Bias [Cout], added inside the conv kernel (tfjs FusedConv2D). Without `filterGradient` it is a constant too. */
+  /** Bias [Cout], added inside the conv kernel (tfjs FusedConv2D). With `filterGradient: false` it is a constant too. */
   bias?: tf.Tensor1D;
   /** 'relu' after the bias, inside the same kernel. Default 'linear'. */
   activation?: 'linear' | 'relu';
@@ -89,17 +89,21 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: Conv2dOptio
   if (bias && (bias.rank !== 1 || bias.shape[0] !== cout)) {
     throw new Error(`conv2d: bias must be [${cout}] (Cout), got [${bias.shape}]`);
   }
+  // tfjs-node: its fused op and native gradients.
+  if (tf.getBackend() === 'tensorflow') {
+    return bias || activation !== 'linear'
+      ? tf.fused.conv2d({ x, filter, strides: [sh, sw], pad: tfPad, bias, activation })
+      : tf.conv2d(x, filter, [sh, sw], tfPad);
+  }
+  // The kernel itself: tf.fused.conv2d runs conv, add and relu separately whenever a gradient is being taken.
   const fused = (xi: tf.Tensor, fi: tf.Tensor, bi?: tf.Tensor) =>
-    tf.fused.conv2d({
-      x: xi as tf.Tensor4D,
-      filter: fi as tf.Tensor4D,
+    tf.engine().runKernel('FusedConv2D', { x: xi, filter: fi, ...(bi ? { bias: bi } : {}) }, {
       strides: [sh, sw],
       pad: tfPad,
-      bias: bi,
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
       activation,
-    });
-  if (tf.getBackend() === 'tensorflow')
-    return bias || activation !== 'linear' ? fused(x, filter, bias) : tf.conv2d(x, filter, [sh, sw], tfPad);
+    } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 
   const geom: ConvGeometry = { kh, kw, cin, cout, sh, sw, pads, ho, wo };
   const forward = (xi: tf.Tensor, fi: tf.Tensor, bi?: tf.Tensor) => {

@@ -36,10 +36,21 @@ describe('wasm with 2 XNNPACK threads', () => {
     expect(tf.max(tf.abs(tf.sub(y, composed))).dataSync()[0]).toBeLessThan(2e-6);
     tf.dispose([x, y, composed]);
     expect(batchMatMulSimdActive(tf.backend(), 'wasm')).toBe(true);
-    // [2, 3, 2] · [2, 2, 5] of ones: every entry is 2.
-    const p = tf.matMul(tf.ones([2, 3, 2]), tf.ones([2, 2, 5]));
-    expect(Array.from(p.dataSync())).toEqual(new Array(30).fill(2));
-    p.dispose();
+    // Distinct entries (every index error shows): a[t, i, q] = t + i + q, b[t, q, j] = t * j - q.
+    const a = tf.tensor3d(
+      Array.from({ length: 12 }, (_, n) => Math.floor(n / 6) + (Math.floor(n / 2) % 3) + (n % 2)),
+      [2, 3, 2],
+    );
+    const b = tf.tensor3d(
+      Array.from({ length: 20 }, (_, n) => Math.floor(n / 10) * (n % 5) - (Math.floor(n / 5) % 2)),
+      [2, 2, 5],
+    );
+    const p = tf.matMul(a, b);
+    const want: number[] = [];
+    for (let t = 0; t < 2; t++)
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 5; j++) want.push((t + i) * (t * j) + (t + i + 1) * (t * j - 1));
+    expect(Array.from(p.dataSync())).toEqual(want);
+    tf.dispose([a, b, p]);
   });
 
   it.skipIf(!hasFixtures)('matches the reference fixture at every stage', () => {

@@ -96,13 +96,15 @@ describe(`batched matMul (${tf.getBackend()})`, () => {
   });
 
   it('gives zeros for k = 0, empty outputs for m or n = 0, and keeps the tensor count', () => {
-    const z = tf.matMul(tf.zeros([3, 2, 0]), tf.zeros([3, 0, 4]));
-    expect(z.shape).toEqual([3, 2, 4]);
-    expect(Array.from(z.dataSync())).toEqual(new Array(24).fill(0));
-    expect(tf.matMul(tf.zeros([3, 0, 2]), tf.zeros([3, 2, 4])).shape).toEqual([3, 0, 4]);
+    tf.tidy(() => {
+      const z = tf.matMul(tf.zeros([3, 2, 0]), tf.zeros([3, 0, 4]));
+      expect(z.shape).toEqual([3, 2, 4]);
+      expect(Array.from(z.dataSync())).toEqual(new Array(24).fill(0));
+      expect(tf.matMul(tf.zeros([3, 0, 2]), tf.zeros([3, 2, 4])).shape).toEqual([3, 0, 4]);
+    });
     const a = tf.ones([4, 3, 5]);
     const b = tf.ones([4, 5, 2]);
     expect(tensorLeak(() => tf.dispose(tf.matMul(a, b)))).toBe(0);
-    tf.dispose([a, b, z]);
+    tf.dispose([a, b]);
   });
 });

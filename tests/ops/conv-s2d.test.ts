@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { conv2d, spaceToDepthConv2d } from '../../src/ops';
+import { reflectConv } from '../../src/layers/blocks/reflect-conv';
+import { conv2d, reflectPad, spaceToDepthConv2d } from '../../src/ops';
 import { maxAbsDiff, randomTensor, tensorLeak } from '../helpers/gradcheck';
 
 // [input shape, filter shape]: odd and even kernels, rectangular ones, 1x1, and MASR-Net's 7x7 9->9.
@@ -49,10 +50,35 @@ describe(`spaceToDepthConv2d (${tf.getBackend()})`, () => {
     }
   });
 
-  it('refuses odd output sizes and channel mismatches by name, and keeps the tensor count', () => {
+  it('reflectConv uses it for 7x7 few-channel filters on wasm and even sizes only, with the same values', async () => {
+    for (const [h, w] of [
+      [8, 10],
+      [7, 10],
+    ]) {
+      const x = randomTensor([1, h, w, 9], 5) as tf.Tensor4D;
+      const f = randomTensor([7, 7, 9, 9], 6) as tf.Tensor4D;
+      const bias = randomTensor([9], 7) as tf.Tensor1D;
+      let y: tf.Tensor | undefined;
+      const info = await tf.profile(() => (y = reflectConv(x, f, bias)));
+      const blocked = info.kernels.some((k) => k.name === 'FusedConv2D' && k.inputShapes[0]?.[3] === 36);
+      expect(blocked, `${h}x${w}`).toBe(tf.getBackend() === 'wasm' && h % 2 === 0);
+      const padded = reflectPad(x, [
+        [3, 3],
+        [3, 3],
+      ]);
+      const plain = conv2d(padded, f, { bias });
+      expect(maxAbsDiff(y!, plain)).toBeLessThan(1e-4);
+      tf.dispose([x, f, bias, y!, padded, plain]);
+    }
+  });
+
+  it('refuses odd output sizes, channel mismatches and a wrong bias by name, and keeps the tensor count', () => {
     const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
     expect(() => spaceToDepthConv2d(x, tf.zeros([2, 3, 2, 1]) as tf.Tensor4D)).toThrow(/output 7x6 .* must be even/);
     expect(() => spaceToDepthConv2d(x, tf.zeros([3, 3, 4, 1]) as tf.Tensor4D)).toThrow(/2 channels, the filter 4/);
+    expect(() => spaceToDepthConv2d(x, tf.zeros([3, 3, 2, 2]) as tf.Tensor4D, tf.zeros([3]) as tf.Tensor1D)).toThrow(
+      /bias must be \[2\] \(the filter's Cout\), got \[3\]/,
+    );
     const f = tf.ones([3, 3, 2, 2]) as tf.Tensor4D;
     expect(tensorLeak(() => tf.dispose(spaceToDepthConv2d(x, f)))).toBe(0);
     tf.dispose([x, f]);

@@ -142,7 +142,7 @@ describe(`conv2d with bias and ReLU in the kernel (${backend})`, () => {
       const y = conv2d(x, w, { ...opts, bias: b, activation });
       const ref = composed(x, w, b, activation === 'relu', opts);
       expect(maxAbsDiff(y, ref)).toBeLessThan(1e-6);
-      if (activation === 'relu') expect(tf.min(y).dataSync()[0]).toBe(0); // some outputs are cut
+      if (activation === 'relu') expect(Math.min(...y.dataSync())).toBe(0); // some outputs are cut
       const dy = randomTensor(y.shape, 4);
       const f =
         (fn: (a: tf.Tensor4D, c: tf.Tensor4D, d: tf.Tensor1D) => tf.Tensor) =>
@@ -159,6 +159,33 @@ describe(`conv2d with bias and ReLU in the kernel (${backend})`, () => {
       tf.dispose([x, w, b, y, ref, dy, ...got, ...want, dxFrozen!]);
     });
   }
+
+  it('runs one FusedConv2D kernel (no separate add or relu) in the forward of a gradient computation', async () => {
+    const x = randomTensor([1, 6, 6, 2], 1) as tf.Tensor4D;
+    const w = randomTensor([3, 3, 2, 4], 2) as tf.Tensor4D;
+    const b = randomTensor([4], 3) as tf.Tensor1D;
+    const info = await tf.profile(() =>
+      tf.grads((a: tf.Tensor) => tf.sum(conv2d(a as tf.Tensor4D, w, { padding: 1, bias: b, activation: 'relu' })))([x]),
+    );
+    expect(info.kernelNames).toContain('FusedConv2D');
+    expect(info.kernelNames).not.toContain('Relu');
+    // Conv2D runs only in the backward (dy [1,6,6,4] with the flipped filter; x swapped to [2,6,6,1]), not on x.
+    const convInputs = info.kernels.filter((k) => k.name === 'Conv2D').map((k) => k.inputShapes[0]);
+    expect(convInputs).not.toContainEqual([1, 6, 6, 2]);
+    tf.dispose([x, w, b]);
+  });
+
+  it('a bias the fused kernel refuses (wasm: stored with rank 2) takes the unfused path, same values', () => {
+    const x = randomTensor([1, 5, 5, 2], 1) as tf.Tensor4D;
+    const w = randomTensor([3, 3, 2, 3], 2) as tf.Tensor4D;
+    const rows = randomTensor([2, 3], 3);
+    // A row of a [2, 3] tensor reshaped to [3]: on wasm its storage keeps rank 2.
+    const b = tf.reshape(tf.slice(rows, [1, 0], [1, 3]), [3]) as tf.Tensor1D;
+    const got = conv2d(x, w, { bias: b, activation: 'relu' });
+    const want = tf.relu(tf.add(conv2d(x, w), b));
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-6);
+    tf.dispose([x, w, rows, b, got, want]);
+  });
 
   it('refuses a bias that is not [Cout]', () => {
     const x = tf.zeros([1, 4, 4, 2]) as tf.Tensor4D;

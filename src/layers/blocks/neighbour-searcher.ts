@@ -67,7 +67,7 @@ export class NeighbourSearcher extends tfl.layers.Layer {
    * The neighbour tokens of a ringed grid [B, h+2, w+2, L, D] (as `pad` makes): [B, h*w, L*n, D]; call(x) is
    * gatherPadded(pad(x)). Any per-token map f commutes with the gather, gatherPadded(f(pad(x))) = f(call(x)): MASR-Net
    * projects the ringed grid to keys/values first (the ring projects to the bias, as the zero vectors would), which
-   * costs 1/n of projecting the gathered tokens.
+   * costs about 1/n of projecting the gathered tokens (plus the ring of cells).
    */
   gatherPadded(padded: tf.Tensor): tf.Tensor {
     checkShape(padded.shape, 5, null, 'NeighbourSearcher', 'ringed grid [B, h+2, w+2, L, D]');

@@ -71,20 +71,39 @@ describe(`key/value projected before the attention (${tf.getBackend()})`, () => 
     expect(keep(fresh.callProjected([q, kp!, vp!])).shape).toEqual([1, 2, 2, 8]);
   });
 
-  it('NeighbourSearcher: gatherPadded(pad(x)) is call(x), and a projection with bias commutes with the gather', () => {
-    const grid = keep(randomTensor([1, 3, 4, 2, 5], 4));
+  it('NeighbourSearcher: gatherPadded of the projected ringed grid is the projection of each neighbour, bias outside', () => {
+    const [h, w, l, d, o] = [3, 4, 2, 5, 3];
+    const grid = keep(randomTensor([1, h, w, l, d], 4));
     const searcher = new NeighbourSearcher({});
-    const direct = keep(searcher.apply(grid) as tf.Tensor);
+    const wt = keep(randomTensor([d, o], 5)) as tf.Tensor2D;
+    const bias = keep(randomTensor([o], 6)) as tf.Tensor1D;
     const padded = keep(NeighbourSearcher.pad(grid));
-    expect(padded.shape).toEqual([1, 5, 6, 2, 5]);
-    expect(maxAbsDiff(keep(searcher.gatherPadded(padded)), direct)).toBe(0);
-    const w = keep(randomTensor([5, 3], 5)) as tf.Tensor2D;
-    const bias = keep(randomTensor([3], 6)) as tf.Tensor1D;
-    // Cells outside the grid are zero vectors, which project to the bias either way.
-    const after = keep(linear(direct, w, bias));
-    const before = keep(searcher.gatherPadded(linear(padded, w, bias)));
-    expect(before.shape).toEqual([1, 12, 16, 3]);
-    expect(maxAbsDiff(before, after)).toBeLessThan(1e-6);
+    expect(padded.shape).toEqual([1, h + 2, w + 2, l, d]);
+    const got = keep(searcher.gatherPadded(linear(padded, wt, bias)));
+    expect(got.shape).toEqual([1, h * w, l * 8, o]);
+    // Reference by index: token l*8 + j of window (y, x) is slot l of the cell at offset j of the 3x3 block (raster
+    // order without the centre), projected; a cell outside the grid is a zero vector, which projects to the bias.
+    const g = grid.dataSync();
+    const wv = wt.dataSync();
+    const bv = bias.dataSync();
+    const want = new Float64Array(h * w * l * 8 * o);
+    const offsets = [0, 1, 2, 3, 5, 6, 7, 8];
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        for (let s = 0; s < l; s++) {
+          offsets.forEach((cell, j) => {
+            const [yy, xx] = [y + Math.floor(cell / 3) - 1, x + (cell % 3) - 1];
+            const inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+            for (let c = 0; c < o; c++) {
+              let v = bv[c]!;
+              if (inside) for (let k = 0; k < d; k++) v += g[((yy * w + xx) * l + s) * d + k]! * wv[k * o + c]!;
+              want[((y * w + x) * l * 8 + s * 8 + j) * o + c] = v;
+            }
+          });
+        }
+      }
+    }
+    expect(maxAbsDiff(got, want)).toBeLessThan(1e-5);
     expect(() => searcher.gatherPadded(keep(tf.zeros([1, 2, 4, 2, 5])))).toThrow(/ringed grid needs/);
   });
 
