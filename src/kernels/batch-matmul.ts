@@ -1,8 +1,8 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_MATMUL_SHARED_WASM_BASE64, BATCH_MATMUL_WASM_BASE64 } from './batch-matmul-simd';
 import { heapModule } from './heap-module';
-import { byteOffset, type WasmBackendLike } from './wasm-heap';
-import type { KernelFunc } from './wasm-overrides';
+import { byteOffset, bytesPer, type WasmBackendLike } from './wasm-heap';
+import type { KernelArgs, KernelFunc } from './wasm-overrides';
 
 /**
  * BatchMatMul for tfjs-backend-wasm 4.x when there are several matrices per call.
@@ -11,7 +11,7 @@ import type { KernelFunc } from './wasm-overrides';
  * per-window attention ([3750, 6, 24] · [3750, 24, 64] at 400x600, and the transposed shapes of its gradient) cost
  * ~0.1 s per forward that way. batch-matmul.wat computes them in WebAssembly SIMD at ~15-23 GFLOP/s. Only the plain
  * case is taken (float32, no transpose flags, equal batch shapes, more than one matrix); everything else, and any
- * heap the module cannot bind to, goes to tfjs's kernel. Sums run in k order, like tfjs's loop, but products and
+ * heap the module cannot bind to, goes to tfjs's kernel, guarded against its cache (withFreshB). Sums run in k order, like tfjs's loop, but products and
  * sums are separate roundings as in every wasm SIMD kernel (no fused multiply-add).
  */
 interface SimdBatchMatMul {
@@ -24,6 +24,34 @@ function sameBatch(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+// The B layout each data buffer was first multiplied with (see withFreshB).
+const firstLayout = new WeakMap<object, string>();
+
+/**
+ * tfjs-wasm 4.22 caches the XNNPACK operator of a product (B packed into its blocked layout) by B's *data*, not its
+ * shape: multiplying by the same data reshaped (a gradient dy seen as [12, 128] by one product and [4, 384] by the
+ * next) silently reuses the first packing and returns wrong numbers. A B whose data was already used with another
+ * shape or transpose flag is copied to fresh data for the call (a copy of B, freed after).
+ */
+function withFreshB(args: KernelArgs, original: KernelFunc): tf.TensorInfo | tf.TensorInfo[] {
+  const b = args.inputs['b']!;
+  const layout = `${b.shape.join(',')}|${(args.attrs as { transposeB?: boolean } | undefined)?.transposeB === true}`;
+  const first = firstLayout.get(b.dataId);
+  if (first === undefined) firstLayout.set(b.dataId, layout);
+  const bytes = bytesPer(b.dtype);
+  if (first === undefined || first === layout || bytes == null) return original(args);
+  const backend = args.backend as WasmBackendLike & { disposeData(id: tf.DataId): boolean };
+  const copy = backend.makeOutput([...b.shape], b.dtype);
+  const heap = new Uint8Array(backend.wasm.HEAPU8.buffer);
+  const from = byteOffset(backend, b);
+  heap.copyWithin(byteOffset(backend, copy), from, from + bytes * tf.util.sizeFromShape(b.shape));
+  try {
+    return original({ ...args, inputs: { ...args.inputs, b: copy } });
+  } finally {
+    backend.disposeData(copy.dataId);
+  }
+}
+
 export function batchMatMulKernel(original: KernelFunc): KernelFunc {
   return (args) => {
     const a = args.inputs['a']!;
@@ -33,7 +61,7 @@ export function batchMatMulKernel(original: KernelFunc): KernelFunc {
     const batch = a.shape.slice(0, -2).reduce((p, s) => p * s, 1);
     const [m, k] = [a.shape[rank - 2]!, a.shape[rank - 1]!];
     const n = b.shape[rank - 1]!;
-    if (
+    const simd =
       transposeA ||
       transposeB ||
       a.dtype !== 'float32' ||
@@ -41,11 +69,9 @@ export function batchMatMulKernel(original: KernelFunc): KernelFunc {
       batch < 2 ||
       !sameBatch(a.shape, b.shape) ||
       b.shape[rank - 2] !== k
-    ) {
-      return original(args);
-    }
-    const simd = heapModule<SimdBatchMatMul>(args.backend, BATCH_MATMUL_WASM_BASE64, BATCH_MATMUL_SHARED_WASM_BASE64);
-    if (!simd) return original(args);
+        ? null
+        : heapModule<SimdBatchMatMul>(args.backend, BATCH_MATMUL_WASM_BASE64, BATCH_MATMUL_SHARED_WASM_BASE64);
+    if (!simd) return withFreshB(args, original);
     const backend = args.backend as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
     const out = backend.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
     if (m === 0 || n === 0) return out;

@@ -8,28 +8,32 @@ import type { WasmBackendLike } from './wasm-heap';
 export interface FloatKernelSpec {
   name: string;
   inputs: string[];
-  /** Fills `out` from `ins` (all of it on cpu; on wasm, what `wasmPrefix` left). `shape` is the first input's. */
-  js: (ins: Float32Array[], out: Float32Array, shape: readonly number[]) => void;
+  /**
+   * Fills `out` from `ins` (all of it on cpu; on wasm, what `wasmPrefix` left). `shape` is the first input's, `attrs`
+   * the kernel call's attributes.
+   */
+  js: (ins: Float32Array[], out: Float32Array, shape: readonly number[], attrs: tf.NamedAttrMap) => void;
   /** wasm only: runs first on the heap views and returns how many leading elements it computed. */
-  wasmPrefix?: (backend: unknown, ins: Float32Array[], out: Float32Array) => number;
+  wasmPrefix?: (backend: unknown, ins: Float32Array[], out: Float32Array, attrs: tf.NamedAttrMap) => number;
 }
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown };
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 function wasmKernel({ inputs: names, js, wasmPrefix }: FloatKernelSpec) {
-  return ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
+  return ({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo => {
     const b = backend as WasmBackendLike & { typedArrayFromHeap(t: tf.TensorInfo): Float32Array };
     const shape = inputs[names[0]!]!.shape;
     const out = b.makeOutput([...shape], 'float32');
     // Views are taken after makeOutput: allocating may grow (and detach) the heap.
     const ins = names.map((n) => b.typedArrayFromHeap(inputs[n]!));
     const outView = b.typedArrayFromHeap(out);
-    const done = wasmPrefix ? wasmPrefix(backend, ins, outView) : 0;
+    const done = wasmPrefix ? wasmPrefix(backend, ins, outView, attrs) : 0;
     if (done < outView.length) {
       js(
         ins.map((a) => a.subarray(done)),
         outView.subarray(done),
         shape,
+        attrs,
       );
     }
     return out;
@@ -37,7 +41,7 @@ function wasmKernel({ inputs: names, js, wasmPrefix }: FloatKernelSpec) {
 }
 
 function cpuKernel({ inputs: names, js }: FloatKernelSpec) {
-  return ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
+  return ({ inputs, backend, attrs = {} }: KernelArgs): tf.TensorInfo => {
     const b = backend as {
       readSync(id: tf.DataId): Float32Array;
       makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
@@ -48,6 +52,7 @@ function cpuKernel({ inputs: names, js }: FloatKernelSpec) {
       names.map((n) => b.readSync(inputs[n]!.dataId)),
       out,
       shape,
+      attrs,
     );
     return b.makeTensorInfo([...shape], 'float32', out);
   };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMulKernel } from './batch-matmul';
 import { COPY_OVERRIDES } from './wasm-copies';
 
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 export type KernelFunc = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 /** The wasm kernels replaced, each wrapping tfjs's own for the cases it leaves to it. */

@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hasFloatKernel } from '../kernels/float-kernel';
+import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, registerLayerNormKernels } from '../kernels/layer-norm';
+import { withGradient } from './gradient';
 import { matMul, matMulBias } from './matmul';
 
 /** x [..., in] @ w [in, out] (+ b [out]), any rank: PyTorch `nn.Linear` with the weight stored transposed. */
@@ -12,8 +15,44 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf
   });
 }
 
-/** LayerNorm over the last axis (biased variance, PyTorch semantics). */
+registerLayerNormKernels();
+
+/**
+ * LayerNorm over the last axis (biased variance, PyTorch semantics). With gamma and beta, on wasm and cpu, the value
+ * and the input gradient are single kernels (src/kernels/layer-norm.ts); γ and β get ones·(dy·x̂) and ones·dy.
+ */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D | null, beta: tf.Tensor1D | null, eps = 1e-5): tf.Tensor {
+  const d = x.shape[x.rank - 1] ?? 0;
+  for (const [name, p] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
+    if (p && (p.rank !== 1 || p.shape[0] !== d)) {
+      throw new Error(`layerNorm: ${name} must be [${d}] (the last axis of x [${x.shape}]), got [${p.shape}]`);
+    }
+  }
+  if (gamma && beta && d > 0 && hasFloatKernel(LAYER_NORM_KERNEL, x.dtype)) {
+    const norm = (xi: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { eps, d }) as tf.Tensor;
+    return withGradient(
+      [x, gamma, beta],
+      (xi, g, b) => norm(xi!, g!, b!),
+      (dy, [xs, g]) =>
+        tf.tidy(() => {
+          const rows = (t: tf.Tensor) => tf.reshape(t, [-1, d]) as tf.Tensor2D;
+          const ones = tf.ones([1, rows(dy).shape[0]]) as tf.Tensor2D;
+          const xhat = norm(xs!, tf.ones([d]), tf.zeros([d]));
+          const dx = tf
+            .engine()
+            .runKernel(LAYER_NORM_GRAD_KERNEL, { x: xs!, g: tf.mul(dy, g!) }, { eps, d }) as tf.Tensor;
+          return [
+            dx,
+            tf.reshape(tf.matMul(ones, rows(tf.mul(dy, xhat))), [d]),
+            tf.reshape(tf.matMul(ones, rows(dy)), [d]),
+          ];
+        }),
+    );
+  }
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true);
     let y = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps)));

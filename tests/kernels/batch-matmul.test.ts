@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { batchMatMulSimdActive } from '../../src/kernels/batch-matmul';
-import { randomArray, tensorLeak } from '../helpers/gradcheck';
+import { maxAbsDiff, randomArray, tensorLeak } from '../helpers/gradcheck';
 
 /** Float64 reference product of [batch, m, k] · [batch, k, n] (flat arrays), optionally transposed operands. */
 function reference(
@@ -93,6 +93,33 @@ describe(`batched matMul (${tf.getBackend()})`, () => {
     const want = reference(new Float32Array([...av.subarray(0, m * k), ...av.subarray(0, m * k)]), bv, 2, [m, k, n]);
     expect(worstRelative(c.dataSync(), want, k)).toBeLessThan(1e-6);
     tf.dispose([a, b, c]);
+  });
+
+  it('is right when the same data is B in products of different shapes (tfjs-wasm caches packings by data)', () => {
+    tf.tidy(() => {
+      const dy = tf.tensor2d(randomArray(12 * 128, 9), [12, 128]);
+      const sums = (t: tf.Tensor2D) => tf.matMul(tf.ones([1, t.shape[0]]) as tf.Tensor2D, t);
+      const first = sums(dy);
+      const wide = tf.reshape(dy, [4, 384]) as tf.Tensor2D;
+      const second = sums(wide);
+      const want = (t: tf.Tensor2D) => {
+        const v = t.dataSync();
+        const [r, c] = t.shape;
+        return Array.from({ length: c }, (_, j) => {
+          let s = 0;
+          for (let i = 0; i < r; i++) s += v[i * c + j]!;
+          return s;
+        });
+      };
+      expect(maxAbsDiff(first, want(dy))).toBeLessThan(1e-4);
+      expect(maxAbsDiff(second, want(wide))).toBeLessThan(1e-4);
+      // The same shape with transposeB is another packing too.
+      const square = tf.reshape(dy, [48, 32]) as tf.Tensor2D;
+      const a = tf.tensor2d(randomArray(3 * 32, 10), [3, 32]);
+      const t1 = tf.matMul(a, square, false, true);
+      const t2 = tf.matMul(a, tf.transpose(square));
+      expect(maxAbsDiff(t1, t2)).toBeLessThan(1e-5);
+    });
   });
 
   it('gives zeros for k = 0, empty outputs for m or n = 0, and keeps the tensor count', () => {
