@@ -125,7 +125,11 @@ function compareRows(a: string[], b: string[]): number {
 
 /** Argmax per row of a [N, E] tensor. */
 function argmaxRows(logits: tf.Tensor2D): Int32Array {
-  return tf.tidy(() => tf.argMax(logits, 1).dataSync() as Int32Array);
+  // Read outside tidy: tidy walks a returned typed array element by element looking for tensors.
+  const indices = tf.argMax(logits, 1);
+  const values = indices.dataSync() as Int32Array;
+  indices.dispose();
+  return values;
 }
 
 /**
