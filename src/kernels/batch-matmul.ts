@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BATCH_MATMUL_SHARED_WASM_BASE64, BATCH_MATMUL_WASM_BASE64 } from './batch-matmul-simd';
 import { heapModule } from './heap-module';
-import { byteOffset, bytesPer, type WasmBackendLike } from './wasm-heap';
+import { byteOffset, bytesPer, copyRun, elementOffset, heapView, type WasmBackendLike } from './wasm-heap';
 import type { KernelArgs, KernelFunc } from './wasm-overrides';
 
 /**
@@ -42,9 +42,8 @@ function withFreshB(args: KernelArgs, original: KernelFunc): tf.TensorInfo | tf.
   if (first === undefined || first === layout || bytes == null) return original(args);
   const backend = args.backend as WasmBackendLike & { disposeData(id: tf.DataId): boolean };
   const copy = backend.makeOutput([...b.shape], b.dtype);
-  const heap = new Uint8Array(backend.wasm.HEAPU8.buffer);
-  const from = byteOffset(backend, b);
-  heap.copyWithin(byteOffset(backend, copy), from, from + bytes * tf.util.sizeFromShape(b.shape));
+  const heap = heapView(backend, bytes);
+  copyRun(heap, elementOffset(backend, copy, bytes), elementOffset(backend, b, bytes), tf.util.sizeFromShape(b.shape));
   try {
     return original({ ...args, inputs: { ...args.inputs, b: copy } });
   } finally {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusableBias } from './fusable-bias';
 import { withGradient } from './gradient';
+import { sumRows } from './matmul';
 
 /** Zero padding: a number (all sides), 'same' / 'valid', or explicit [[top, bottom], [left, right]]. */
 export type ConvPadding = number | 'same' | 'valid' | [[number, number], [number, number]];
@@ -136,11 +137,7 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: Conv2dOptio
       const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
       const g = preGrad(dy4, saved);
       const grads: tf.Tensor[] = [inputGradient(g, fs, xs.shape, geom), filterGradient(g, xs, geom)];
-      // The bias gradient as ones · dy rows (wasm's Sum over leading axes transposes first, ~10x slower).
-      if (bias) {
-        const rows = tf.reshape(g, [-1, cout]);
-        grads.push(tf.reshape(tf.matMul(tf.ones([1, rows.shape[0]!]) as tf.Tensor2D, rows as tf.Tensor2D), [cout]));
-      }
+      if (bias) grads.push(sumRows(g));
       return grads;
     },
     [],

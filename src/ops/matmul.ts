@@ -80,7 +80,18 @@ export function matMulBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
           [m, n],
         ),
       ) as tf.Tensor2D,
-    // The bias gradient as ones[1, m] · dy: wasm's Sum over axis 0 transposes dy first (~10x slower).
-    (dy, [xi, wi]) => [...productGrads(dy, xi!, wi!), tf.reshape(tf.matMul(tf.ones([1, m]), dy), [n])],
+    (dy, [xi, wi]) => [...productGrads(dy, xi!, wi!), sumRows(dy)],
   );
+}
+
+/**
+ * Σ over the leading axes of x [..., n] -> [n] (a bias's or a per-channel scale's gradient), as ones[1, rows] · x:
+ * wasm's Sum over leading axes transposes x first (~10x slower).
+ */
+export function sumRows(x: tf.Tensor): tf.Tensor1D {
+  const n = x.shape[x.rank - 1]!;
+  return tf.tidy(() => {
+    const rows = tf.reshape(x, [-1, n]) as tf.Tensor2D;
+    return tf.reshape(tf.matMul(tf.ones([1, rows.shape[0]]) as tf.Tensor2D, rows), [n]) as tf.Tensor1D;
+  });
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { hasFloatKernel } from '../kernels/float-kernel';
 import { LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, registerLayerNormKernels } from '../kernels/layer-norm';
 import { withGradient } from './gradient';
-import { matMul, matMulBias } from './matmul';
+import { matMul, matMulBias, sumRows } from './matmul';
 
 /** x [..., in] @ w [in, out] (+ b [out]), any rank: PyTorch `nn.Linear` with the weight stored transposed. */
 export function linear(x: tf.Tensor, w: tf.Tensor2D, b?: tf.Tensor1D | null): tf.Tensor {
@@ -39,17 +39,11 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D | null, beta: tf.Tens
       (xi, g, b) => norm(xi!, g!, b!),
       (dy, [xs, g]) =>
         tf.tidy(() => {
-          const rows = (t: tf.Tensor) => tf.reshape(t, [-1, d]) as tf.Tensor2D;
-          const ones = tf.ones([1, rows(dy).shape[0]]) as tf.Tensor2D;
           const xhat = norm(xs!, tf.ones([d]), tf.zeros([d]));
           const dx = tf
             .engine()
             .runKernel(LAYER_NORM_GRAD_KERNEL, { x: xs!, g: tf.mul(dy, g!) }, { eps, d }) as tf.Tensor;
-          return [
-            dx,
-            tf.reshape(tf.matMul(ones, rows(tf.mul(dy, xhat))), [d]),
-            tf.reshape(tf.matMul(ones, rows(dy)), [d]),
-          ];
+          return [dx, sumRows(tf.mul(dy, xhat)), sumRows(dy)];
         }),
     );
   }
