@@ -31,7 +31,16 @@ const SOURCE: OptionSpecs = {
   'lolv2-subset': { type: 'string', choices: ['real', 'synthetic'], help: 'LOL-v2 subset (default real)' },
   'low-dir': { type: 'string', metavar: 'DIR', help: 'low-light images (with --high-dir; files matched by name)' },
   'high-dir': { type: 'string', metavar: 'DIR', help: 'references for --low-dir' },
-  photos: { type: 'string', metavar: 'DIR', help: 'well-exposed photos (recursive): synthetic lowlight-v1 pairs' },
+  photos: {
+    type: 'string',
+    metavar: 'DIR[,DIR...]',
+    help: 'well-exposed photos (recursive; folders separated by commas): synthetic low-light pairs',
+  },
+  synthesis: {
+    type: 'string',
+    choices: ['lowlight-v1', 'lowlight-v2'],
+    help: 'darkening protocol of --photos (default lowlight-v1; docs/lowlight-synthesis.md)',
+  },
 };
 
 const MODEL: OptionSpecs = {
@@ -46,9 +55,19 @@ const MODEL: OptionSpecs = {
 const d = TRAIN_DEFAULTS;
 
 export const TRAIN_SPECS: OptionSpecs = {
+  recipe: {
+    type: 'string',
+    metavar: 'NAME|FILE',
+    help: 'a committed training recipe (recipes/NAME.json, e.g. lowlight-v1) or a recipe file; options given beside it win',
+  },
   ...SOURCE,
   'val-data': { type: 'string', metavar: 'DIR', help: 'validation dataset (its test split)' },
-  'val-photos': { type: 'string', metavar: 'DIR', help: 'validation photos (synthetic pairs)' },
+  'val-photos': { type: 'string', metavar: 'DIR[,DIR...]', help: 'validation photos (synthetic pairs)' },
+  'val-synthesis': {
+    type: 'string',
+    choices: ['lowlight-v1', 'lowlight-v2'],
+    help: 'darkening protocol of --val-photos (default: as --synthesis)',
+  },
   'val-count': {
     type: 'int',
     default: d.valCount,

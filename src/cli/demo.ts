@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packagePath } from '../package-files';
 import { writeFileAtomic } from '../data/index';
 import { InputError } from '../data/index';
 import { runEnhance } from './enhance';
@@ -18,22 +18,9 @@ export interface DemoOptions {
   lr: number;
 }
 
-/** The package's bundled samples/ folder: found by walking up from this file to masr-net's package.json. */
+/** The package's bundled samples/ folder. */
 export function bundledSamples(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && existsSync(join(dir, 'samples'))) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'masr-net')
-          return join(dir, 'samples');
-      } catch {
-        /* keep looking */
-      }
-    }
-    dir = dirname(dir);
-  }
-  return resolve('samples');
+  return packagePath('samples');
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { runDemo } from './demo';
 import { runEnhance } from './enhance';
 import { readModelConfigFile } from './model-source';
+import { recipePath } from './recipes';
 import { consoleReporter, type Reporter } from './reporter';
 import { runTest } from './test-run';
 import { runTrain, type TrainOptions } from './train';
@@ -64,9 +65,15 @@ const COMMANDS: Record<string, Command> = {
     specs: TRAIN_SPECS,
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'train');
+      const recipe = v.recipe ? await readModelConfigFile(recipePath(String(v.recipe))) : {};
       const fromFile = v.config ? await readModelConfigFile(String(v.config)) : {};
       // Only what the user said goes in: runTrain fills defaults (or the checkpoint's options when resuming).
-      const opts: Partial<TrainOptions> = { ...(fromFile.train as Partial<TrainOptions> | undefined) };
+      // A recipe is the base, a --config file overrides it, options on the command line override both.
+      const opts: Partial<TrainOptions> = {
+        ...(recipe.train as Partial<TrainOptions> | undefined),
+        ...(fromFile.train as Partial<TrainOptions> | undefined),
+      };
+      if (recipe.model && !fromFile.model) fromFile.model = recipe.model;
       for (const key of given)
         if (key !== 'backend' && key !== 'threads') (opts as Record<string, unknown>)[key] = v[key];
       if (fromFile.model && !v.resume) opts.modelOverrides = fromFile.model;
@@ -98,6 +105,7 @@ const COMMANDS: Record<string, Command> = {
           lowDir: str(v.lowDir),
           highDir: str(v.highDir),
           photos: str(v.photos),
+          synthesis: v.synthesis as never,
           seed: num(v.seed),
           split: v.split as 'train' | 'test',
           checkpoint,

@@ -4,7 +4,9 @@ import {
   listImagesDeep,
   pairFolders,
   LOWLIGHT_V1,
+  checkProtocol,
   type PairSource,
+  type SynthesisProtocol,
   type PairedLayout,
   type Split,
 } from '../data/index';
@@ -20,8 +22,10 @@ export interface SourceOptions {
   /** Two folders whose files are matched by name. */
   lowDir?: string;
   highDir?: string;
-  /** Well-exposed photos (searched recursively), darkened with lowlight-v1. */
+  /** Well-exposed photos (searched recursively; several folders separated by commas), darkened synthetically. */
   photos?: string;
+  /** The darkening protocol of `photos` (default lowlight-v1). */
+  synthesis?: SynthesisProtocol;
   /** Seed of the synthetic darkening. */
   seed?: number;
 }
@@ -49,10 +53,17 @@ export async function openSource(
 ): Promise<{ source: PairSource; label: string }> {
   const kind = checkOneSource(o, command);
   if (kind === 'photos') {
-    const photos = await listImagesDeep(o.photos!);
+    let protocol: SynthesisProtocol;
+    try {
+      protocol = checkProtocol(o.synthesis ?? LOWLIGHT_V1);
+    } catch (e) {
+      throw new UsageError(`--synthesis: ${(e as Error).message}`);
+    }
+    const photos: string[] = [];
+    for (const dir of photoFolders(o.photos!)) photos.push(...(await listImagesDeep(dir)));
     return {
-      source: { kind: 'synthetic', photos, protocol: LOWLIGHT_V1, seed: o.seed ?? 0 },
-      label: `${photos.length} photos in ${o.photos} with synthetic ${LOWLIGHT_V1} darkening (seed ${o.seed ?? 0})`,
+      source: { kind: 'synthetic', photos, protocol, seed: o.seed ?? 0 },
+      label: `${photos.length} photos in ${o.photos} with synthetic ${protocol} darkening (seed ${o.seed ?? 0})`,
     };
   }
   if (kind === 'folders') {
@@ -71,6 +82,16 @@ export async function openSource(
     source: { kind: 'pairs', pairs: ds.pairs },
     label: `${ds.pairs.length} ${split} pairs, ${ds.layout} layout, from ${ds.folders.map((f) => f[0]).join(', ')}`,
   };
+}
+
+/** The folders of a `--photos` value: one folder, or several separated by commas. */
+export function photoFolders(value: string): string[] {
+  const dirs = value
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
+  if (dirs.length === 0) throw new UsageError(`--photos: no folder in '${value}'`);
+  return dirs;
 }
 
 /** Split the last `count` items off a source (for validation when no separate set is given). */

@@ -4,12 +4,15 @@ import { UsageError } from './args';
 import { readTrainerState, resolveCheckpointDir } from './checkpoint';
 import type { Reporter } from './reporter';
 import type { SourceOptions } from './sources';
+import type { SynthesisProtocol } from '../data/index';
 
 /** Everything a training run is defined by. Defaults in {@link TRAIN_DEFAULTS}. */
 export interface TrainOptions extends SourceOptions {
   /** Validation source instead of a hold-out: a paired dataset root (its test split) or photos. */
   valData?: string;
   valPhotos?: string;
+  /** Darkening protocol of `valPhotos` (default: as `synthesis`). */
+  valSynthesis?: SynthesisProtocol;
   /** Items held out from the training source for validation when no validation source is given. */
   valCount: number;
   /** At most this many validation images (the first ones). */
@@ -91,6 +94,8 @@ const LOCKED: (keyof TrainOptions)[] = [
   'lowDir',
   'highDir',
   'photos',
+  'synthesis',
+  'valSynthesis',
   'valData',
   'valPhotos',
   'valCount',

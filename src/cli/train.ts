@@ -73,7 +73,14 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
   let valLabel: string;
   if (o.valPhotos || o.valData) {
     const v = await openSource(
-      { photos: o.valPhotos, data: o.valData, layout: o.layout, lolv2Subset: o.lolv2Subset, seed: o.seed },
+      {
+        photos: o.valPhotos,
+        synthesis: o.valSynthesis ?? o.synthesis,
+        data: o.valData,
+        layout: o.layout,
+        lolv2Subset: o.lolv2Subset,
+        seed: o.seed,
+      },
       'test',
       reporter,
       'train (validation)',

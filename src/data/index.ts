@@ -26,6 +26,24 @@ export {
   linearToSrgb,
   type LowLightParams,
 } from './synthesis';
+export {
+  LOWLIGHT_V2,
+  synthesizeLowLightV2,
+  applyLowLightV2,
+  drawLowLightV2Params,
+  lowLightV2Scale,
+  type LowLightV2Params,
+  type LowLightV2Regime,
+} from './synthesis-v2';
+export {
+  SYNTHESIS_PROTOCOLS,
+  checkProtocol,
+  synthesize,
+  exposureScale,
+  inverseExposureOracle,
+  type SynthesisProtocol,
+  type SynthesisParams,
+} from './protocols';
 export { augmentPair, drawAugment, applyAugment, cropSize, type AugmentOptions, type AugmentParams } from './augment';
 export {
   listImages,

@@ -3,7 +3,7 @@ import { cropSize } from './augment';
 import { hashSeed, Rng } from './rng';
 import { openSampleReader, type SampleReader } from './sample-reader';
 import { sampleJob, sourceSize, type PairSource, type Sample, type SampleJob } from './samples';
-import type { LowLightParams } from './synthesis';
+import type { SynthesisParams } from './protocols';
 
 export interface BatchLoaderOptions extends AugmentOptions {
   /** Images per batch. */
@@ -30,7 +30,7 @@ export interface Batch {
   target: Float32Array;
   names: string[];
   /** Per sample, the synthetic-darkening parameters (synthetic sources only). */
-  synthesis: (LowLightParams | undefined)[];
+  synthesis: (SynthesisParams | undefined)[];
 }
 
 /**

@@ -4,16 +4,18 @@ import { InputError, firstLine } from './errors';
 import type { ImagePair } from './folders';
 import { readImage, type RgbImage } from './image';
 import { Rng, hashSeed } from './rng';
-import { LOWLIGHT_V1, synthesizeLowLight, type LowLightParams } from './synthesis';
+import { synthesize, type SynthesisParams, type SynthesisProtocol } from './protocols';
+import { LOWLIGHT_V1 } from './synthesis';
 
-/** Where training/evaluation pairs come from: real pairs on disk, or photos darkened with `lowlight-v1`. */
+/** Where training/evaluation pairs come from: real pairs on disk, or photos darkened synthetically. */
 export type PairSource =
   | { kind: 'pairs'; pairs: ImagePair[] }
   | {
       kind: 'synthetic';
       /** Well-exposed photos: each becomes the target, its synthetic darkening the input. */
       photos: string[];
-      protocol: typeof LOWLIGHT_V1;
+      /** The darkening protocol: `lowlight-v1` or `lowlight-v2`. */
+      protocol: SynthesisProtocol;
       /** Base seed; each image's darkening seed is derived from it and the file name (and the epoch when training). */
       seed: number;
     };
@@ -24,7 +26,7 @@ export type SampleJob = {
   augment?: AugmentOptions & { seed: number };
 } & (
   | { kind: 'pair'; name: string; input: string; target: string }
-  | { kind: 'photo'; name: string; path: string; synthesisSeed: number }
+  | { kind: 'photo'; name: string; path: string; synthesisSeed: number; protocol?: SynthesisProtocol }
 );
 
 /** A loaded pair plus everything that was drawn to make it. */
@@ -33,7 +35,7 @@ export interface Sample {
   input: RgbImage;
   target: RgbImage;
   /** The synthetic-darkening parameters, for synthetic pairs. */
-  synthesis?: LowLightParams;
+  synthesis?: SynthesisParams;
   augment?: AugmentParams;
 }
 
@@ -43,9 +45,14 @@ export function sourceSize(source: PairSource): number {
 }
 
 /** The seed of a photo's synthetic darkening: per file name, and per epoch when `epoch` is given (fresh noise each epoch). */
-export function synthesisSeed(baseSeed: number, photo: string, epoch?: number): number {
+export function synthesisSeed(
+  baseSeed: number,
+  photo: string,
+  epoch?: number,
+  protocol: SynthesisProtocol = LOWLIGHT_V1,
+): number {
   const name = basename(photo);
-  return epoch === undefined ? hashSeed(baseSeed, LOWLIGHT_V1, name) : hashSeed(baseSeed, LOWLIGHT_V1, name, epoch);
+  return epoch === undefined ? hashSeed(baseSeed, protocol, name) : hashSeed(baseSeed, protocol, name, epoch);
 }
 
 /** The job for item `index` of a source; `epoch` varies synthetic noise across epochs, `augment` adds augmentation. */
@@ -63,7 +70,8 @@ export function sampleJob(
   const path = source.photos[index];
   if (!path) throw new Error(`sampleJob: index ${index} out of range (0..${source.photos.length - 1})`);
   const name = basename(path, extname(path));
-  return { kind: 'photo', name, path, synthesisSeed: synthesisSeed(source.seed, path, epoch), augment };
+  const protocol = source.protocol;
+  return { kind: 'photo', name, path, synthesisSeed: synthesisSeed(source.seed, path, epoch, protocol), protocol, augment };
 }
 
 function augmentOrThrow(file: string, img: RgbImage, job: SampleJob, rng: Rng): AugmentParams | undefined {
@@ -99,6 +107,6 @@ export async function loadSample(job: SampleJob): Promise<Sample> {
   const params = augmentOrThrow(job.path, photo, job, rng);
   // The darkening is per pixel, so darkening the crop equals cropping the darkened photo (and costs far less).
   const target = params ? applyAugment(photo, params) : photo;
-  const { low, params: synthesis } = synthesizeLowLight(target, job.synthesisSeed);
+  const { low, params: synthesis } = synthesize(job.protocol ?? LOWLIGHT_V1, target, job.synthesisSeed);
   return { name: job.name, input: low, target, synthesis, augment: params };
 }
