@@ -136,7 +136,12 @@ export const TEST_SPECS: OptionSpecs = {
   checkpoint: {
     type: 'string',
     metavar: 'PATH',
-    help: 'run folder, checkpoint folder, or reference .safetensors (required)',
+    help: 'run folder, checkpoint folder, or reference .safetensors (default: the shipped --pretrained weights)',
+  },
+  pretrained: {
+    type: 'string',
+    metavar: 'NAME',
+    help: 'shipped weights to use when no --checkpoint is given (default lowlight-v1; docs/model-card.md)',
   },
   ...MODEL,
   seed: { type: 'int', default: 0, help: 'seed of the synthetic darkening (with --photos)' },
@@ -152,7 +157,12 @@ export const ENHANCE_SPECS: OptionSpecs = {
   checkpoint: {
     type: 'string',
     metavar: 'PATH',
-    help: 'run folder, checkpoint folder, or reference .safetensors (required)',
+    help: 'run folder, checkpoint folder, or reference .safetensors (default: the shipped --pretrained weights)',
+  },
+  pretrained: {
+    type: 'string',
+    metavar: 'NAME',
+    help: 'shipped weights to use when no --checkpoint is given (default lowlight-v1; docs/model-card.md)',
   },
   ...MODEL,
   out: {

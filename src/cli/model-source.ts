@@ -53,8 +53,13 @@ export function createModel(
   }
 }
 
+/** The weights the commands run when no checkpoint is given. */
+export const DEFAULT_PRETRAINED = 'lowlight-v1';
+/** `loadModel('pretrained:NAME')` loads shipped weights (the commands' --pretrained). */
+export const PRETRAINED_PREFIX = 'pretrained:';
+
 /**
- * Load a model to run: a checkpoint folder written by `train` or `MASRNet.save` (or a run folder: its best/ or last/),
+ * Load a model to run: shipped weights (`pretrained:NAME`), a checkpoint folder written by `train` or `MASRNet.save` (or a run folder: its best/ or last/),
  * or a reference PyTorch state_dict (`.safetensors`) into the given preset. Checks the preset matches the checkpoint
  * and that no weight is NaN/Inf.
  */
@@ -62,6 +67,10 @@ export async function loadModel(
   path: string,
   options: { preset?: MASRNetPreset; presetGiven?: boolean; overrides?: MASRNetOverrides; configFile?: string } = {},
 ): Promise<{ model: MASRNet; source: string }> {
+  if (path.startsWith(PRETRAINED_PREFIX)) {
+    const name = path.slice(PRETRAINED_PREFIX.length);
+    return { model: await MASRNet.pretrained(name), source: `the shipped pretrained weights '${name}'` };
+  }
   if (!existsSync(path)) throw new InputError(path, 'checkpoint not found');
   if (statSync(path).isFile()) {
     if (extname(path).toLowerCase() !== '.safetensors') {

@@ -17,7 +17,10 @@ export function recipePath(value: string): string {
   if (/^[\w.-]+$/.test(value) && !value.endsWith('.json')) {
     const file = packagePath('recipes', `${value}.json`);
     if (existsSync(file)) return file;
-    throw new InputError(value, `no such recipe: the shipped ones are ${recipeNames().join(', ') || '(none)'}; or give a recipe file path`);
+    throw new InputError(
+      value,
+      `no such recipe: the shipped ones are ${recipeNames().join(', ') || '(none)'}; or give a recipe file path`,
+    );
   }
   return value;
 }

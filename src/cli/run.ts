@@ -16,6 +16,8 @@ import { runDemo } from './demo';
 import { runEnhance } from './enhance';
 import { readModelConfigFile } from './model-source';
 import { recipePath } from './recipes';
+import { DEFAULT_PRETRAINED, PRETRAINED_PREFIX } from './model-source';
+import { pretrainedNames } from '../models/index';
 import { consoleReporter, type Reporter } from './reporter';
 import { runTest } from './test-run';
 import { runTrain, type TrainOptions } from './train';
@@ -48,6 +50,26 @@ function need(values: ParsedValues, name: string, command: string): string {
   const v = values[name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())];
   if (v === undefined || v === '') throw new UsageError(`${command} needs --${name}`);
   return String(v);
+}
+
+/**
+ * The weights a command runs: --checkpoint, else the shipped weights named by --pretrained (default lowlight-v1),
+ * said in the command's first line so nobody mistakes them for their own.
+ */
+function modelSource(values: ParsedValues, reporter: Reporter): string {
+  const checkpoint = str(values.checkpoint);
+  const pretrained = str(values.pretrained);
+  if (checkpoint && pretrained) throw new UsageError('give --checkpoint or --pretrained, not both');
+  if (checkpoint) return checkpoint;
+  const name = pretrained ?? DEFAULT_PRETRAINED;
+  if (!pretrainedNames().includes(name))
+    throw new UsageError(
+      `--pretrained: no shipped weights named '${name}' (available: ${pretrainedNames().join(', ') || 'none'})`,
+    );
+  reporter.info(
+    `weights: the shipped pretrained '${name}'${checkpoint || pretrained ? '' : ' (no --checkpoint given)'}; see docs/model-card.md`,
+  );
+  return `${PRETRAINED_PREFIX}${name}`;
 }
 
 function noPositionals(positionals: string[], command: string): void {
@@ -88,14 +110,15 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   test: {
-    usage: 'masr-net test --checkpoint PATH (--data DIR | --low-dir DIR --high-dir DIR | --photos DIR) [options]',
+    usage:
+      'masr-net test [--checkpoint PATH | --pretrained NAME] (--data DIR | --low-dir DIR --high-dir DIR | --photos DIR) [options]',
     description:
       'Evaluate on a paired set: per-image and mean PSNR/SSIM (also GT-mean), enhanced_XXXX.png,\n' +
       'comparison_XXXX.png (input | enhanced | reference), test_results.txt and test_results.json in --out.',
     specs: TEST_SPECS,
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'test');
-      const checkpoint = need(v, 'checkpoint', 'test');
+      const checkpoint = modelSource(v, ctx.reporter);
       await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       await runTest(
         {
@@ -123,7 +146,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   enhance: {
-    usage: 'masr-net enhance --checkpoint PATH --input FILE|DIR [--out DIR] [--maps]',
+    usage: 'masr-net enhance [--checkpoint PATH | --pretrained NAME] --input FILE|DIR [--out DIR] [--maps]',
     description:
       'Enhance an image or a folder of images of any size. Inputs are never overwritten; files are written atomically.',
     specs: ENHANCE_SPECS,
@@ -131,7 +154,7 @@ const COMMANDS: Record<string, Command> = {
       const input = pos.length === 1 && v.input === undefined ? pos[0]! : need(v, 'input', 'enhance');
       if (pos.length > (v.input === undefined ? 1 : 0))
         throw new UsageError(`enhance: unexpected argument '${pos.at(-1)}'`);
-      const checkpoint = need(v, 'checkpoint', 'enhance');
+      const checkpoint = modelSource(v, ctx.reporter);
       await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
       const r = await runEnhance(
         {
@@ -156,8 +179,8 @@ const COMMANDS: Record<string, Command> = {
   demo: {
     usage: 'masr-net demo [--out runs/demo]',
     description:
-      'The whole pipeline on the bundled samples, in a few minutes: train briefly on sample photos with synthetic\n' +
-      'darkening, evaluate on held-out sample photos, enhance the sample low-light images. Everything goes to --out.',
+      'The bundled samples, in a few minutes: the shipped pretrained weights on the sample low-light photos and pairs,\n' +
+      'then the pipeline from scratch (a short training run, its evaluation and enhancement). Everything goes to --out.',
     specs: DEMO_SPECS,
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'demo');

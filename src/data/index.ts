@@ -44,6 +44,7 @@ export {
   type SynthesisProtocol,
   type SynthesisParams,
 } from './protocols';
+export { gammaToMean, equalizeValue } from './baselines';
 export { augmentPair, drawAugment, applyAugment, cropSize, type AugmentOptions, type AugmentParams } from './augment';
 export {
   listImages,

@@ -38,7 +38,9 @@ export function exposureScale(photo: RgbImage, params: SynthesisParams): Float32
  */
 export function inverseExposureOracle(low: RgbImage, photo: RgbImage, params: SynthesisParams): RgbImage {
   if (low.width !== photo.width || low.height !== photo.height)
-    throw new Error(`inverseExposureOracle: low ${low.width}x${low.height} and photo ${photo.width}x${photo.height} differ`);
+    throw new Error(
+      `inverseExposureOracle: low ${low.width}x${low.height} and photo ${photo.width}x${photo.height} differ`,
+    );
   const scale = exposureScale(photo, params);
   const out = new Float32Array(low.data.length);
   for (let i = 0; i < out.length; i++) {

@@ -71,7 +71,14 @@ export function sampleJob(
   if (!path) throw new Error(`sampleJob: index ${index} out of range (0..${source.photos.length - 1})`);
   const name = basename(path, extname(path));
   const protocol = source.protocol;
-  return { kind: 'photo', name, path, synthesisSeed: synthesisSeed(source.seed, path, epoch, protocol), protocol, augment };
+  return {
+    kind: 'photo',
+    name,
+    path,
+    synthesisSeed: synthesisSeed(source.seed, path, epoch, protocol),
+    protocol,
+    augment,
+  };
 }
 
 function augmentOrThrow(file: string, img: RgbImage, job: SampleJob, rng: Rng): AugmentParams | undefined {

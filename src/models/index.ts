@@ -31,3 +31,4 @@ export {
   type ParityOptions,
 } from './parity';
 export { fileSystemHandler } from './fs-handler';
+export { PRETRAINED, pretrainedNames, type PretrainedEntry, type PretrainedSource } from './pretrained';

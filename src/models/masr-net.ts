@@ -1,3 +1,4 @@
+import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
 import { colorCorrectionStrength, colorMatrixFromParams, saturationFactor } from '../isp/index';
 import type { ReferenceWeight } from '../layers/blocks/common';
@@ -84,6 +85,24 @@ export class MASRNet {
   static fromConfig(config: MASRNetConfig): MASRNet {
     const base = presetConfig('lolv1');
     return new MASRNet(mergeConfig(base, config as MASRNetOverrides));
+  }
+
+  /**
+   * A trained model: the weights shipped in the package under `name` (default 'lowlight-v1'; see docs/model-card.md),
+   * sha256-checked. Node reads the bundled file (no network); browsers fetch it from `source.url` (default: next to
+   * the package) or take `source.bytes`. Unknown names list the available ones.
+   */
+  static async pretrained(name = 'lowlight-v1', source: PretrainedSource = {}): Promise<MASRNet> {
+    const entry = pretrainedEntry(name);
+    const bytes = await pretrainedBytes(entry, source);
+    const model = MASRNet.create(entry.preset, entry.overrides);
+    try {
+      model.loadSafetensors(bytes);
+    } catch (e) {
+      model.dispose();
+      throw new Error(`MASRNet.pretrained('${name}'): ${(e as Error).message}`);
+    }
+    return model;
   }
 
   private buffers(): ReferenceBuffer[] {

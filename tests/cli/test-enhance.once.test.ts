@@ -126,8 +126,14 @@ describe('masr-net test', () => {
     );
     r = await cli(['test', '--data', join(tmp.dir, 'LOL'), '--checkpoint', join(tmp.dir, 'nope'), '--out', out]);
     expect(r.last).toBe(`warning: error: ${join(tmp.dir, 'nope')}: checkpoint not found`);
-    r = await cli(['test', '--data', join(tmp.dir, 'LOL'), '--out', out]);
-    expect([r.code, r.last]).toEqual([2, "warning: error: test needs --checkpoint (see 'masr-net test --help')"]);
+    r = await cli(['test', '--data', join(tmp.dir, 'LOL'), '--pretrained', 'nope', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.last).toMatch(/--pretrained: no shipped weights named 'nope' \(available: lowlight-v1/);
+    r = await cli(['test', '--data', join(tmp.dir, 'LOL'), '--checkpoint', ckpt, '--pretrained', 'lowlight-v1']);
+    expect([r.code, r.last]).toEqual([
+      2,
+      "warning: error: give --checkpoint or --pretrained, not both (see 'masr-net test --help')",
+    ]);
   });
 });
 

@@ -34,7 +34,11 @@ const base: LowLightV2Params = {
   readNoise: 0,
 };
 
-const constant = (w: number, h: number, v: number) => ({ width: w, height: h, data: new Float32Array(w * h * 3).fill(v) });
+const constant = (w: number, h: number, v: number) => ({
+  width: w,
+  height: h,
+  data: new Float32Array(w * h * 3).fill(v),
+});
 
 describe('lowlight-v2 synthesis', () => {
   it('is deterministic per seed and its recorded parameters reproduce the image', () => {
@@ -114,7 +118,14 @@ describe('lowlight-v2 synthesis', () => {
   it('the inverse-exposure oracle undoes a noise-free darkening up to quantisation', () => {
     const img = patternImage(40, 20);
     for (const params of [
-      { ...base, exposureStops: 2, rampStops: 1.5, rampAngle: 1, highlightKeep: 0.5, gains: [0.9, 1, 1.1] as [number, number, number] },
+      {
+        ...base,
+        exposureStops: 2,
+        rampStops: 1.5,
+        rampAngle: 1,
+        highlightKeep: 0.5,
+        gains: [0.9, 1, 1.1] as [number, number, number],
+      },
       synthesizeLowLight(img, 3).params,
     ]) {
       const noiseFree = { ...params, shotNoise: 0, readNoise: 0 };
@@ -145,7 +156,12 @@ describe('lowlight-v2 synthesis', () => {
     const { dir, cleanup } = tempDir();
     try {
       await writePattern(join(dir, 'a.png'), 32, 32);
-      const v1 = { kind: 'synthetic' as const, photos: [join(dir, 'a.png')], protocol: LOWLIGHT_V1 as SynthesisProtocol, seed: 1 };
+      const v1 = {
+        kind: 'synthetic' as const,
+        photos: [join(dir, 'a.png')],
+        protocol: LOWLIGHT_V1 as SynthesisProtocol,
+        seed: 1,
+      };
       const v2 = { ...v1, protocol: LOWLIGHT_V2 as SynthesisProtocol };
       const s1 = await loadSample(sampleJob(v1, 0));
       const s2 = await loadSample(sampleJob(v2, 0));
