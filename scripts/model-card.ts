@@ -11,6 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import { selectBackend } from '../src/backend';
 import { concatHorizontal, drawText } from '../src/cli/draw';
 import { enhanceImage } from '../src/cli/evaluate';
@@ -21,6 +22,7 @@ import {
   equalizeValue,
   gammaToMean,
   inverseExposureOracle,
+  encodeImage,
   listImagesDeep,
   readImage,
   synthesisSeed,
@@ -95,7 +97,7 @@ for (const protocol of [LOWLIGHT_V1, LOWLIGHT_V2] as SynthesisProtocol[]) {
       });
       const ref = { ...target, data: target.data.slice() };
       drawText(ref, 6, 6, 'REFERENCE', { scale: 2, background: [0, 0, 0] });
-      await writeImage(join(a.out!, `validation_${i}.png`), concatHorizontal([...tiles, ref], 4));
+      await writeImage(join(a.out!, `validation_${i}.jpg`), concatHorizontal([...tiles, ref], 4), { quality: 92 });
     }
     process.stdout.write(`\r${protocol}: ${i + 1}/${photos.length}`);
   }
@@ -165,10 +167,29 @@ for (const sub of ['LOL-v1-eval15-low', 'LIME', 'DICM']) {
     drawText(left, 6, 6, `${sub} ${basename(f)}`.toUpperCase(), { scale: 2, background: [0, 0, 0] });
     const pair = concatHorizontal([left, out], 4);
     rows.push(pair);
-    await writeImage(join(a.out!, `real_${sub}_${basename(f).replace(/\.[^.]+$/, '')}.png`), pair);
+    await writeImage(join(a.out!, `real_${sub}_${basename(f).replace(/\.[^.]+$/, '')}.jpg`), pair, { quality: 92 });
   }
 }
-console.log(`real low-light pairs written to ${a.out}/real_*.png`);
+// The grid: every pair scaled to one width, stacked.
+const width = 1200;
+const scaled = await Promise.all(
+  rows.map(async (r) => {
+    const png = await encodeImage(r, { format: 'png' });
+    return sharp(png).resize({ width }).png().toBuffer({ resolveWithObject: true });
+  }),
+);
+const height = scaled.reduce((h, s) => h + s.info.height + 6, 0);
+let y = 0;
+const layers = scaled.map((s) => {
+  const layer = { input: s.data, top: y, left: 0 };
+  y += s.info.height + 6;
+  return layer;
+});
+await sharp({ create: { width, height, channels: 3, background: '#000' } })
+  .composite(layers)
+  .png()
+  .toFile(join(a.out!, 'real-grid.png'));
+console.log(`real low-light pairs: ${a.out}/real_*.jpg (full size), ${a.out}/real-grid.png`);
 writeFileSync(join(a.out!, 'validation.json'), JSON.stringify(results, null, 2) + '\n');
 console.log(`wrote ${join(a.out!, 'validation.json')}`);
 model.dispose();
