@@ -74,6 +74,18 @@ export class AdamW {
     });
   }
 
+  /**
+   * Whether the variables and both moments hold only finite values: x·0 is NaN for NaN and ±Inf, so one summed
+   * scalar answers for all of them.
+   */
+  allFinite(): boolean {
+    const all = [...this.variables, ...this.m, ...this.v];
+    const probe = tf.tidy(() => tf.addN(all.map((x) => tf.sum(tf.mul(x, 0)))));
+    const value = probe.dataSync()[0]!;
+    probe.dispose();
+    return Number.isFinite(value);
+  }
+
   getState(): AdamWState {
     return {
       t: this.t,

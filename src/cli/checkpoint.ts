@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { InputError, writeFileAtomic } from '../data/index';
 import { firstLine } from '../data/errors';
 import { entryToFloat32, float32Entry, readSafetensors, writeSafetensors } from '../io/safetensors';
-import { MASRNet } from '../models/index';
+import type { MASRNet } from '../models/index';
+import { directoryHandler } from '../models/fs-handler';
 import type { AdamW, AdamWState } from './adamw';
 
 export const CHECKPOINT_FORMAT = 'masr-net-checkpoint';
@@ -28,7 +29,9 @@ export interface TrainerState {
 
 /**
  * Save model + optimizer + trainer state into `dir` as one unit: everything is written to a temporary sibling
- * folder which then replaces `dir`, so a crash or Ctrl-C never leaves a mixed or half-written checkpoint.
+ * folder `.NAME.PID.TAG.tmp` (trainer.json last: a temporary folder with it is complete), which then replaces `dir`
+ * (`dir` → `.NAME.PID.TAG.old`, tmp → `dir`, old removed). A crash or kill at any point leaves either `dir` or a complete
+ * temporary folder; {@link recoverCheckpoints} puts the newest complete one back in place.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -36,13 +39,16 @@ export async function saveCheckpoint(
   optimizer: AdamW,
   state: TrainerState,
 ): Promise<void> {
+  // The last line of defence: a checkpoint is for continuing, and NaN weights cannot continue.
+  if (!optimizer.allFinite())
+    throw new Error(`not saving ${dir}: the weights or optimizer moments hold NaN or Inf values`);
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
   const tag = `${process.pid}.${randomBytes(3).toString('hex')}`;
   const tmp = join(parent, `.${basename(dir)}.${tag}.tmp`);
   const old = join(parent, `.${basename(dir)}.${tag}.old`);
   try {
-    await model.save(`file://${tmp}`);
+    await model.save(directoryHandler(tmp));
     const s = optimizer.getState();
     const entries: [string, ReturnType<typeof float32Entry>][] = [];
     optimizer.variables.forEach((v, i) => {
@@ -106,5 +112,15 @@ export async function readTrainerState(dir: string): Promise<{ state: TrainerSta
   const t = Number(st.metadata.t);
   if (!Number.isInteger(t) || t < 0)
     throw new InputError(file, `optimizer state has an invalid step counter '${st.metadata.t}'`);
+  if (st.metadata.count !== undefined && Number(st.metadata.count) !== m.length)
+    throw new InputError(file, `optimizer state holds ${m.length} moments, its header says ${st.metadata.count}`);
+  // One bad moment makes the next update NaN: a corrupt state must stop the resume here, not poison the weights.
+  for (let i = 0; i < m.length; i++) {
+    if (m[i]!.length !== v[i]!.length)
+      throw new InputError(file, `optimizer state: m.${i} has ${m[i]!.length} values, v.${i} has ${v[i]!.length}`);
+    if (!m[i]!.every(Number.isFinite)) throw new InputError(file, `optimizer state: m.${i} holds NaN or Inf values`);
+    if (!v[i]!.every((x) => Number.isFinite(x) && x >= 0))
+      throw new InputError(file, `optimizer state: v.${i} (a second moment) holds negative, NaN or Inf values`);
+  }
   return { state, optimizer: { t, m, v } };
 }

@@ -117,6 +117,11 @@ export const TRAIN_SPECS: OptionSpecs = {
     metavar: 'DIR',
     help: 'continue a run (its folder or a checkpoint folder) exactly where it stopped',
   },
+  overwrite: {
+    type: 'boolean',
+    default: false,
+    help: 'start a new run in an --out folder that already holds one, replacing its checkpoints and log',
+  },
   init: {
     type: 'string',
     metavar: 'PATH',

@@ -83,6 +83,7 @@ export async function runDemo(o: DemoOptions, hooks: { reporter: Reporter; signa
       logEvery: Math.max(1, Math.round(o.steps / 10)),
       seed: 0,
       out: trainDir,
+      overwrite: true, // the demo is re-run freely: each run replaces the previous one
     },
     hooks,
   );

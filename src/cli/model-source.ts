@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../data/index';
 import { firstLine } from '../data/errors';
 import { MASRNet, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
+import { directoryHandler } from '../models/fs-handler';
 import { resolveCheckpointDir } from './checkpoint';
 
 export const PRESETS = ['lolv1', 'lsrw', 'lolv2'] as const;
@@ -90,7 +91,7 @@ export async function loadModel(
   const dir = resolveCheckpointDir(path);
   let model: MASRNet;
   try {
-    model = await MASRNet.load(`file://${dir}`);
+    model = await MASRNet.load(directoryHandler(dir)); // a path, not a URL: `%` in names stays as it is
   } catch (e) {
     throw new InputError(join(dir, 'model.json'), `cannot load model (${firstLine(e)})`);
   }

@@ -83,7 +83,8 @@ const COMMANDS: Record<string, Command> = {
     description:
       'Train MASR-Net: AdamW with warm-up + cosine schedule, gradient clipping, validation PSNR/SSIM, best/ and last/\n' +
       'checkpoints (with optimizer state), train_log.jsonl and curves.png in --out. Ctrl-C saves last/ and stops;\n' +
-      '--resume DIR continues exactly (same step, schedule and optimizer moments).',
+      '--resume DIR continues exactly (same step, schedule and optimizer moments). A new run refuses an --out folder\n' +
+      'that holds one (--overwrite replaces it); one run at a time per folder.',
     specs: TRAIN_SPECS,
     async run(v, pos, given, ctx) {
       noPositionals(pos, 'train');

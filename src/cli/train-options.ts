@@ -1,7 +1,9 @@
-import { basename, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { defaultMicroBatch, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
 import { UsageError } from './args';
 import { readTrainerState, resolveCheckpointDir } from './checkpoint';
+import { recoverCheckpoints } from './checkpoint-recovery';
 import type { Reporter } from './reporter';
 import type { SourceOptions } from './sources';
 import type { SynthesisProtocol } from '../data/index';
@@ -59,6 +61,8 @@ export interface TrainOptions extends SourceOptions {
   out: string;
   /** Continue a run from its checkpoint (a run folder or a checkpoint folder). */
   resume?: string;
+  /** Start a new run in an `out` folder that holds one, replacing it (refused without). */
+  overwrite?: boolean;
   /** Safetensors VGG16 `features` weights for the perceptual term (off without). */
   vggWeights?: string;
   /** Start from these weights (checkpoint folder, run folder or reference .safetensors) instead of a random init. */
@@ -128,8 +132,15 @@ export async function resolveOptions(given: Partial<TrainOptions>, reporter: Rep
   if (!given.resume) {
     return { options: { ...TRAIN_DEFAULTS, ...definedOnly(given) } as TrainOptions, resumeFrom: undefined };
   }
+  // A save cut short by a crash can leave the newest checkpoint in a temporary folder: put it back first.
+  const named = ['best', 'last'].includes(basename(given.resume)) && !existsSync(given.resume);
+  for (const note of await recoverCheckpoints(named ? dirname(given.resume) : given.resume)) reporter.warn(note);
   const dir = resolveCheckpointDir(given.resume, 'last');
   const saved = await readTrainerState(dir);
+  if (dir === join(given.resume, 'best'))
+    reporter.warn(
+      `${given.resume} has no last/ checkpoint: resuming from best/ (step ${saved.state.step}); steps after it are trained again`,
+    );
   const prev = saved.state.options as unknown as TrainOptions;
   for (const key of LOCKED) {
     const v = given[key];
@@ -145,20 +156,43 @@ export async function resolveOptions(given: Partial<TrainOptions>, reporter: Rep
     );
   }
   const runDir = ['best', 'last'].includes(basename(dir)) ? dirname(dir) : dir;
-  const options = { ...prev, ...definedOnly(given), out: given.out ?? runDir, resume: given.resume } as TrainOptions;
+  const options = {
+    ...prev,
+    ...definedOnly(given),
+    out: given.out ?? runDir,
+    resume: given.resume,
+    overwrite: given.overwrite,
+  } as TrainOptions;
   return { options, resumeFrom: { dir, ...saved } };
 }
 
+/**
+ * The smallest training crop (and validation crop): SSIM, in the loss and in the validation metric, works on an
+ * 11x11 window. (The model itself pads any size.)
+ */
+export const MIN_CROP = 11;
+/** Above this AdamW moves every weight by ~lr per step: the weights blow up to NaN/Inf within a few steps. */
+export const MAX_LR = 1;
+
 export function validateOptions(o: TrainOptions): void {
-  const positive: (keyof TrainOptions)[] = ['batch', 'crop', 'valEvery', 'lr'];
+  const positive: (keyof TrainOptions)[] = ['valEvery', 'lr'];
   for (const k of positive) {
     const v = o[k] as number;
     if (!(typeof v === 'number' && v > 0)) throw new UsageError(`--${kebab(k)} must be > 0, got ${String(v)}`);
   }
+  if (!(Number.isInteger(o.batch) && o.batch >= 1))
+    throw new UsageError(`--batch must be an integer >= 1, got ${String(o.batch)}`);
+  if (!(Number.isInteger(o.crop) && o.crop >= MIN_CROP))
+    throw new UsageError(`--crop must be an integer >= ${MIN_CROP} (SSIM's 11x11 window), got ${String(o.crop)}`);
+  if (!(Number.isInteger(o.valCrop) && (o.valCrop === 0 || o.valCrop >= MIN_CROP)))
+    throw new UsageError(
+      `--val-crop must be 0 (full images) or an integer >= ${MIN_CROP} (SSIM's 11x11 window), got ${String(o.valCrop)}`,
+    );
+  if (!(o.lr <= MAX_LR))
+    throw new UsageError(`--lr must be at most ${MAX_LR} (AdamW moves each weight by about lr per step), got ${o.lr}`);
   if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps > 0))
     throw new UsageError(`--steps must be a positive integer, got ${o.steps}`);
   if (o.epochs !== undefined && !(o.epochs > 0)) throw new UsageError(`--epochs must be > 0, got ${o.epochs}`);
-  if (o.crop % 1 !== 0) throw new UsageError(`--crop must be an integer, got ${o.crop}`);
   if (!(o.clipNorm >= 0)) throw new UsageError(`--clip-norm must be >= 0, got ${o.clipNorm}`);
   if (o.microBatch !== undefined && !(Number.isInteger(o.microBatch) && o.microBatch > 0))
     throw new UsageError(`--micro-batch must be a positive integer, got ${o.microBatch}`);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BatchLoader,
@@ -21,6 +21,8 @@ import { batchGradients, clipByGlobalNorm, type MASRNet } from '../models/index'
 import { AdamW } from './adamw';
 import { UsageError } from './args';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
+import { checkTrainingImages } from './check-images';
+import { claimNewRunFolder, lockRunFolder } from './run-folder';
 import { trainingCurves } from './curves';
 import { evaluateSamples, meanScores } from './evaluate';
 import { createModel, loadModel } from './model-source';
@@ -62,10 +64,25 @@ export interface TrainResult {
  * The tfjs backend must already be selected.
  */
 export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks): Promise<TrainResult> {
-  const { reporter } = hooks;
-  const { options: o, resumeFrom } = await resolveOptions(given, reporter);
+  const { options: o, resumeFrom } = await resolveOptions(given, hooks.reporter);
   validateOptions(o);
+  // One run per folder; a new run must not replace an existing one (a resume continues the run it comes from).
+  const release = await lockRunFolder(o.out, hooks.reporter);
+  try {
+    const continuing = resumeFrom && resolve(dirname(resumeFrom.dir)) === resolve(o.out);
+    if (!continuing) await claimNewRunFolder(o.out, !!o.overwrite, hooks.reporter);
+    return await trainInFolder(o, resumeFrom, hooks);
+  } finally {
+    await release();
+  }
+}
 
+async function trainInFolder(
+  o: TrainOptions,
+  resumeFrom: Awaited<ReturnType<typeof resolveOptions>>['resumeFrom'],
+  hooks: TrainHooks,
+): Promise<TrainResult> {
+  const { reporter } = hooks;
   // Data.
   const trainOpen = await openSource(o, 'train', reporter, 'train');
   let trainSource: PairSource = trainOpen.source;
@@ -97,6 +114,7 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
     valSource = split.val;
     valLabel = `${o.valCount} held out from the training set`;
   }
+  await checkTrainingImages(trainSource, o.crop);
   const trainSize = sourceSize(trainSource);
   const totalSteps = o.steps ?? (o.epochs !== undefined ? Math.ceil((o.epochs * trainSize) / o.batch) : 1000);
   const warmupSteps = o.warmupSteps ?? Math.max(1, Math.round(totalSteps * 0.05));
@@ -142,6 +160,11 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
       } catch (e) {
         throw new InputError(join(resumeFrom.dir, 'optimizer.safetensors'), firstLine(e));
       }
+      if (!optimizer.allFinite())
+        throw new InputError(
+          join(resumeFrom.dir, 'weights.bin'),
+          'the weights hold NaN or Inf values: resume from an earlier checkpoint (best/)',
+        );
     }
     await mkdir(o.out, { recursive: true });
     const logPath = join(o.out, 'train_log.jsonl');
@@ -262,93 +285,123 @@ export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks):
     const runStart = performance.now();
     // A fresh run starts with a validation of the untrained model: the baseline point of the PSNR curve.
     if (startStep === 0 && !hooks.signal?.aborted) await validate(0);
-    while (step < totalSteps) {
-      if (hooks.signal?.aborted) {
-        status = 'interrupted';
-        break;
-      }
-      const t0 = performance.now();
-      const batch = await loader.batch(step);
-      const rate = lr(step);
-      const { input, target } = batchToTensors(batch);
-      let lossValue: number;
-      let allTerms: Record<string, number>;
-      let gradList: (tf.Tensor | null)[];
-      try {
-        // Dropout masks and sampled experts draw from Math.random: seed them per step so runs (and resumes) repeat.
-        const stepSeed = hashSeed(o.seed, 'step', step);
-        const r = parallel
-          ? await parallel.gradients(input, target, { microBatch, perceptual: vgg, seed: stepSeed })
-          : withSeededRandom(stepSeed, () =>
-              batchGradients(
-                (x, y) => model.computeLoss(x, y, { training: true, perceptual: vgg }),
-                vars,
-                input,
-                target,
-                microBatch,
-              ),
-            );
-        lossValue = r.loss;
-        allTerms = r.terms;
-        gradList = vars.map((v) => r.grads[v.name] ?? null);
-      } finally {
-        tf.dispose([input, target]);
-      }
-      if (hooks.nanAtStep === step) lossValue = NaN;
-      const termRecord = Object.fromEntries(Object.entries(allTerms).filter(([k]) => vgg || k !== 'perceptual'));
-      if (!Number.isFinite(lossValue)) {
+    const lastDir = join(o.out, 'last');
+    try {
+      while (step < totalSteps) {
+        if (hooks.signal?.aborted) {
+          status = 'interrupted';
+          break;
+        }
+        const t0 = performance.now();
+        const batch = await loader.batch(step);
+        const rate = lr(step);
+        const { input, target } = batchToTensors(batch);
+        let lossValue: number;
+        let allTerms: Record<string, number>;
+        let gradList: (tf.Tensor | null)[];
+        try {
+          // Dropout masks and sampled experts draw from Math.random: seed them per step so runs (and resumes) repeat.
+          const stepSeed = hashSeed(o.seed, 'step', step);
+          const r = parallel
+            ? await parallel.gradients(input, target, { microBatch, perceptual: vgg, seed: stepSeed })
+            : withSeededRandom(stepSeed, () =>
+                batchGradients(
+                  (x, y) => model.computeLoss(x, y, { training: true, perceptual: vgg }),
+                  vars,
+                  input,
+                  target,
+                  microBatch,
+                ),
+              );
+          lossValue = r.loss;
+          allTerms = r.terms;
+          gradList = vars.map((v) => r.grads[v.name] ?? null);
+        } finally {
+          tf.dispose([input, target]);
+        }
+        if (hooks.nanAtStep === step) lossValue = NaN;
+        const termRecord = Object.fromEntries(Object.entries(allTerms).filter(([k]) => vgg || k !== 'perceptual'));
+        if (!Number.isFinite(lossValue)) {
+          tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
+          status = 'nan';
+          message = `loss is ${lossValue} at step ${step} (terms ${fmtTerms(termRecord)}); stopped without applying the update`;
+          break;
+        }
+        // The norm is always computed (clip-norm 0 = no clipping): non-finite gradients must never reach the weights.
+        const clip = clipByGlobalNorm(gradList, o.clipNorm > 0 ? o.clipNorm : Infinity);
+        if (!Number.isFinite(clip.norm)) {
+          tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
+          status = 'nan';
+          message = `gradient norm is ${clip.norm} at step ${step}; stopped without applying the update`;
+          break;
+        }
+        optimizer.step(clip.grads, rate);
         tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
-        status = 'nan';
-        message = `loss is ${lossValue} at step ${step} (terms ${fmtTerms(termRecord)}); stopped without applying the update`;
-        break;
-      }
-      // The norm is always computed (clip-norm 0 = no clipping): non-finite gradients must never reach the weights.
-      const clip = clipByGlobalNorm(gradList, o.clipNorm > 0 ? o.clipNorm : Infinity);
-      if (!Number.isFinite(clip.norm)) {
-        tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
-        status = 'nan';
-        message = `gradient norm is ${clip.norm} at step ${step}; stopped without applying the update`;
-        break;
-      }
-      optimizer.step(clip.grads, rate);
-      tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
-      if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
-      step += 1;
+        if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
+        // Finite loss and gradients can still give non-finite weights (a huge step, corrupt moments): never go on
+        // training, or save, from those. The in-memory weights are lost; the checkpoints on disk are not touched.
+        if (!optimizer.allFinite()) {
+          status = 'nan';
+          message = `the weights became NaN or Inf in the update of step ${step} (lr ${rate.toExponential(2)}); stopped without saving them`;
+          break;
+        }
+        step += 1;
 
-      const seconds = (performance.now() - t0) / 1000;
-      stepSeconds = stepSeconds === undefined ? seconds : 0.8 * stepSeconds + 0.2 * seconds;
-      const throughput = o.batch / stepSeconds;
-      history.loss.push([step, lossValue]);
-      await log({
-        type: 'step',
-        step,
-        epoch: batch.epoch,
-        lr: rate,
-        loss: lossValue,
-        terms: termRecord,
-        gradNorm: clip.norm,
-        clipped: clip.clipped,
-        seconds,
-        imagesPerSecond: throughput,
-      });
-      const eta = (totalSteps - step) * stepSeconds;
-      const pct = Math.floor((100 * step) / totalSteps);
-      reporter.progress(
-        `step ${step}/${totalSteps} ${bar(step / totalSteps)} ${pct}% | loss ${lossValue.toFixed(4)} (${fmtTerms(termRecord)}) | lr ${rate.toExponential(2)} | ${throughput.toFixed(2)} img/s | ETA ${formatDuration(eta)}`,
-        step % logEvery === 0 || step === totalSteps,
-      );
-      if (step % o.valEvery === 0 || step === totalSteps) await validate(step);
-      if (step % saveEvery === 0 || step === totalSteps) {
-        await saveCheckpoint(join(o.out, 'last'), model, optimizer, state(step, 'last'));
-        lastSavedStep = step;
+        const seconds = (performance.now() - t0) / 1000;
+        stepSeconds = stepSeconds === undefined ? seconds : 0.8 * stepSeconds + 0.2 * seconds;
+        const throughput = o.batch / stepSeconds;
+        history.loss.push([step, lossValue]);
+        await log({
+          type: 'step',
+          step,
+          epoch: batch.epoch,
+          lr: rate,
+          loss: lossValue,
+          terms: termRecord,
+          gradNorm: clip.norm,
+          clipped: clip.clipped,
+          seconds,
+          imagesPerSecond: throughput,
+        });
+        const eta = (totalSteps - step) * stepSeconds;
+        const pct = Math.floor((100 * step) / totalSteps);
+        reporter.progress(
+          `step ${step}/${totalSteps} ${bar(step / totalSteps)} ${pct}% | loss ${lossValue.toFixed(4)} (${fmtTerms(termRecord)}) | lr ${rate.toExponential(2)} | ${throughput.toFixed(2)} img/s | ETA ${formatDuration(eta)}`,
+          step % logEvery === 0 || step === totalSteps,
+        );
+        if (step % o.valEvery === 0 || step === totalSteps) await validate(step);
+        if (step % saveEvery === 0 || step === totalSteps) {
+          await saveCheckpoint(lastDir, model, optimizer, state(step, 'last'));
+          lastSavedStep = step;
+        }
       }
+    } catch (e) {
+      // Whatever stops the run (a bad image, a full disk, a bug), the steps done so far are kept when they can be.
+      if (step > lastSavedStep) {
+        try {
+          await saveCheckpoint(lastDir, model, optimizer, state(step, 'error'));
+          reporter.warn(
+            `stopped by an error at step ${step}/${totalSteps}: saved ${lastDir}; once fixed, continue with: masr-net train --resume ${o.out}`,
+          );
+        } catch (saveError) {
+          reporter.warn(
+            `stopped by an error at step ${step}/${totalSteps}; could not save ${lastDir}: ${firstLine(saveError)}`,
+          );
+        }
+      }
+      await log({ type: 'error', step, message: firstLine(e) }).catch(() => undefined);
+      throw e;
     }
     if (status === 'interrupted') {
       await saveCheckpoint(join(o.out, 'last'), model, optimizer, state(step, 'interrupted'));
       lastSavedStep = step;
       message = `interrupted at step ${step}/${totalSteps}: saved ${join(o.out, 'last')}; continue with: masr-net train --resume ${o.out}`;
     } else if (status === 'nan') {
-      const kept = existsSync(join(o.out, 'last')) ? `${join(o.out, 'last')} (step ${lastSavedStep})` : 'none yet';
+      const kept = existsSync(lastDir)
+        ? `${lastDir} (step ${lastSavedStep})`
+        : existsSync(join(o.out, 'best'))
+          ? `${join(o.out, 'best')} (step ${bestStep})`
+          : 'none yet';
       message += `. Last good checkpoint kept: ${kept}. Try a lower --lr or --clip-norm.`;
     }
     await log({

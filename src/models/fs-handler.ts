@@ -46,7 +46,14 @@ function joinBuffers(data: tf.io.WeightData | undefined): Uint8Array {
  * an interrupted save never leaves a half-written model.
  */
 export function fileSystemHandler(url: string): tf.io.IOHandler {
-  const dir = directoryOf(url);
+  return directoryHandler(directoryOf(url));
+}
+
+/**
+ * {@link fileSystemHandler} for a directory path as it is: no URL decoding, so names with `%` (`runs/t%41`,
+ * `train 100%`) stay what they are.
+ */
+export function directoryHandler(dir: string): tf.io.IOHandler {
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const { fs, path } = await nodeModules();
