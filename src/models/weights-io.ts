@@ -96,7 +96,7 @@ export function importReferenceWeights(
     const why = b.check?.(bufferValues[i]!);
     return why ? [`${b.key}: ${why}`] : [];
   });
-  if (nonFinite.length) problems.push(`NaN or Inf values in (${nonFinite.length}): ${nonFinite.join(', ')}`);
+  problems.push(...nonFinite.map((key) => `'${key}' contains NaN or Inf values`));
   problems.push(...badBuffers);
   if (problems.length) throw loadError(problems.join('; '));
 
