@@ -150,7 +150,7 @@ export const TEST_SPECS: OptionSpecs = {
   },
   ...MODEL,
   seed: { type: 'int', default: 0, help: 'seed of the synthetic darkening (with --photos)' },
-  'max-images': { type: 'int', default: 0, help: 'evaluate only the first N pairs (0 = all)' },
+  'max-images': { type: 'int', help: 'evaluate only the first N pairs (default: all)' },
   'save-images': { type: 'boolean', default: true, help: 'write enhanced_XXXX.png and comparison_XXXX.png' },
   workers: { type: 'int', default: 1, help: 'decode worker threads' },
   out: { type: 'string', metavar: 'DIR', default: 'runs/test', help: 'output folder' },

@@ -83,9 +83,13 @@ export interface MeanScores extends PairScores {
   count: number;
 }
 
-/** Means of the per-image scores (infinite PSNRs of identical images are kept: the mean is then infinite, as it should read). */
+/**
+ * Means of the per-image scores (infinite PSNRs of identical images are kept: the mean is then infinite, as it should
+ * read). Throws on an empty list: a mean over 0 images is not a score, and 0 dB would read as one.
+ */
 export function meanScores(scores: PairScores[]): MeanScores {
-  const n = scores.length || 1;
+  const n = scores.length;
+  if (n === 0) throw new Error('meanScores: no images were scored, so there is no mean to report');
   const mean = (k: keyof PairScores) => scores.reduce((a, s) => a + s[k], 0) / n;
   return {
     count: scores.length,

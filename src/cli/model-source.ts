@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../data/index';
 import { firstLine } from '../data/errors';
+import { readSafetensors } from '../io/safetensors';
 import { MASRNet, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
 import { directoryHandler } from '../models/fs-handler';
 import { resolveCheckpointDir } from './checkpoint';
@@ -77,9 +78,15 @@ export async function loadModel(
     if (extname(path).toLowerCase() !== '.safetensors') {
       throw new InputError(path, 'expected a checkpoint folder (model.json) or a .safetensors reference state_dict');
     }
+    const bytes = await readFile(path);
+    try {
+      readSafetensors(bytes); // a malformed file is the file's fault, not the preset's
+    } catch (e) {
+      throw new InputError(path, firstLine(e));
+    }
     const model = createModel(options.preset ?? 'lolv1', options.overrides, options.configFile);
     try {
-      model.loadSafetensors(await readFile(path));
+      model.loadSafetensors(bytes);
       assertFiniteWeights(model, path);
     } catch (e) {
       model.dispose();
@@ -93,6 +100,7 @@ export async function loadModel(
   try {
     model = await MASRNet.load(directoryHandler(dir)); // a path, not a URL: `%` in names stays as it is
   } catch (e) {
+    if (e instanceof InputError) throw e; // already names the file at fault (e.g. a truncated weights.bin)
     throw new InputError(join(dir, 'model.json'), `cannot load model (${firstLine(e)})`);
   }
   if (options.presetGiven && options.preset) {

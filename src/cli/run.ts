@@ -216,7 +216,7 @@ const COMMANDS: Record<string, Command> = {
       };
       const [w, a] = [read(weights), read(activations)];
       await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
-      const report = runParity(w, a);
+      const report = runParity(w, a, { names: { weights, activations } });
       ctx.reporter.info(formatParityTable(report));
       ctx.reporter.info(report.ok ? 'parity: ok' : 'parity: FAILED');
       return report.ok ? EXIT.ok : EXIT.error;

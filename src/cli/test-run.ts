@@ -10,6 +10,7 @@ import {
 } from '../data/index';
 import type { PairScores } from '../metrics/index';
 import type { MASRNetOverrides, MASRNetPreset } from '../models/index';
+import { UsageError } from './args';
 import { clipImage, concatHorizontal, drawText } from './draw';
 import { evaluateJobs, meanScores, type EvaluatedSample } from './evaluate';
 import { loadModel, readModelConfigFile } from './model-source';
@@ -26,7 +27,7 @@ export interface TestOptions extends SourceOptions {
   /** Which split of a paired dataset. Default 'test'. */
   split?: 'train' | 'test';
   out: string;
-  /** Evaluate only the first N pairs (0 = all). */
+  /** Evaluate only the first N pairs (N >= 1; default all). */
   maxImages?: number;
   /** Write enhanced_XXXX.png / comparison_XXXX.png. Default true. */
   saveImages?: boolean;
@@ -71,15 +72,19 @@ export function comparisonImage(r: EvaluatedSample): RgbImage {
  * The tfjs backend must already be selected.
  */
 export async function runTest(options: TestOptions, reporter: Reporter): Promise<TestSummary> {
+  const max = options.maxImages;
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1))
+    throw new UsageError(`--max-images must be an integer >= 1 (omit it to evaluate all), got ${max}`);
   const fileConfig = options.config ? await readModelConfigFile(options.config) : {};
   const { source, label } = await openSource(options, options.split ?? 'test', reporter, 'test');
+  const count = Math.min(sourceSize(source), max ?? Infinity);
+  if (count === 0) throw new InputError(label, 'holds no images to evaluate');
   const { model, source: modelSource } = await loadModel(options.checkpoint, {
     preset: options.preset,
     presetGiven: options.presetGiven,
     overrides: fileConfig.model as MASRNetOverrides | undefined,
     configFile: options.config,
   });
-  const count = Math.min(sourceSize(source), options.maxImages || Infinity);
   const jobs = Array.from({ length: count }, (_, i) => sampleJob(source, i));
   const inputs = new Set(
     jobs.flatMap((j) => (j.kind === 'pair' ? [resolve(j.input), resolve(j.target)] : [resolve(j.path)])),

@@ -31,40 +31,128 @@ const BYTES: Record<SafetensorsDtype, number> = {
   BOOL: 1,
 };
 
-/** Parse a safetensors file. Throws on a truncated file, bad offsets or unknown dtypes, naming the tensor. */
-export function readSafetensors(data: Uint8Array | ArrayBuffer): SafetensorsFile {
+/**
+ * Parse a safetensors file. Nothing in the file is trusted: the header must be a JSON object (UTF-8, no duplicate
+ * keys) whose entries each have a known dtype, a shape of non-negative integers and `data_offsets` that lie inside the
+ * data, match shape x dtype size and overlap no other tensor. Any violation throws one line naming the file (`name`,
+ * when given) and the key; nothing is returned half-read.
+ */
+export function readSafetensors(data: Uint8Array | ArrayBuffer, name?: string): SafetensorsFile {
+  const fail = (problem: string) => new Error(`safetensors${name ? ` ${name}` : ''}: ${problem}`);
   const buf = data instanceof Uint8Array ? data : new Uint8Array(data);
-  if (buf.byteLength < 8) throw new Error('safetensors: file is shorter than its 8-byte header length');
+  if (buf.byteLength < 8) throw fail(`file is ${buf.byteLength} bytes, shorter than its 8-byte header length`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (8 + headerLen > buf.byteLength) throw new Error(`safetensors: header length ${headerLen} exceeds the file size`);
-  let header: Record<string, unknown>;
+  const headerLen = view.getBigUint64(0, true);
+  if (headerLen > BigInt(buf.byteLength - 8))
+    throw fail(`header length ${headerLen} exceeds the ${buf.byteLength - 8} bytes after the length field`);
+  const base = 8 + Number(headerLen);
+  let text: string;
   try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen))) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(`safetensors: header is not valid JSON (${(e as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, base));
+  } catch {
+    throw fail('header is not valid UTF-8');
   }
-  const base = 8 + headerLen;
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (e) {
+    throw fail(`header is not valid JSON (${(e as Error).message})`);
+  }
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw fail(`header must be a JSON object {name: {dtype, shape, data_offsets}}, got ${describe(header)}`);
+  // JSON.parse keeps the last of repeated keys: a second tensor under the same name would be dropped unseen.
+  const seen = new Set<string>();
+  for (const key of topLevelKeys(text)) {
+    if (seen.has(key)) throw fail(`header key '${key}' appears more than once`);
+    seen.add(key);
+  }
+  const dataLen = buf.byteLength - base;
   const tensors = new Map<string, SafetensorsEntry>();
+  const spans: { key: string; begin: number; end: number }[] = [];
   let metadata: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = raw as Record<string, string>;
+  for (const [key, raw] of Object.entries(header)) {
+    if (key === '__metadata__') {
+      metadata = checkMetadata(raw, fail);
       continue;
     }
-    const info = raw as { dtype: SafetensorsDtype; shape: number[]; data_offsets: [number, number] };
-    const width = BYTES[info.dtype];
-    if (width === undefined) throw new Error(`safetensors: tensor '${name}' has unsupported dtype ${info.dtype}`);
-    const [begin, end] = info.data_offsets;
-    const count = info.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * width || base + end > buf.byteLength || begin < 0) {
-      throw new Error(
-        `safetensors: tensor '${name}' [${info.shape}] ${info.dtype} has bad data offsets [${begin}, ${end}]`,
+    const bad = (problem: string) => fail(`tensor '${key}' ${problem}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw bad(`must be an object {dtype, shape, data_offsets}, got ${describe(raw)}`);
+    const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const dtype = info.dtype as SafetensorsDtype;
+    if (typeof dtype !== 'string' || !Object.hasOwn(BYTES, dtype))
+      throw bad(`has unsupported dtype ${describe(info.dtype)} (expected one of ${Object.keys(BYTES).join(', ')})`);
+    const shape = info.shape;
+    if (!Array.isArray(shape) || !shape.every(isCount))
+      throw bad(`${field('shape', shape)}; expected an array of non-negative integers`);
+    const offsets = info.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount) || offsets[0] > offsets[1])
+      throw bad(`${field('data_offsets', offsets)}; expected [begin, end] integers with 0 <= begin <= end`);
+    const [begin, end] = offsets as [number, number];
+    if (end > dataLen) throw bad(`has data_offsets [${begin}, ${end}] past the end of the data (${dataLen} bytes)`);
+    const size = (shape as number[]).reduce((a, b) => a * b, 1) * BYTES[dtype];
+    if (end - begin !== size)
+      throw bad(
+        `[${String(shape)}] ${dtype} needs ${size} bytes, but data_offsets [${begin}, ${end}] hold ${end - begin}`,
       );
-    }
-    tensors.set(name, { dtype: info.dtype, shape: info.shape, bytes: buf.subarray(base + begin, base + end) });
+    if (end > begin) spans.push({ key, begin, end });
+    tensors.set(key, { dtype, shape: shape as number[], bytes: buf.subarray(base + begin, base + end) });
+  }
+  // Two tensors sharing bytes load silently but are not what was saved.
+  spans.sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < spans.length; i++) {
+    const [a, b] = [spans[i - 1]!, spans[i]!];
+    if (b.begin < a.end)
+      throw fail(`tensors '${a.key}' [${a.begin}, ${a.end}] and '${b.key}' [${b.begin}, ${b.end}] overlap in the data`);
   }
   return { tensors, metadata };
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+const field = (name: string, v: unknown) => (v === undefined ? `has no ${name}` : `has ${name} ${describe(v)}`);
+
+/** A short, one-line description of a JSON value for error messages. */
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return v.length <= 8 ? `an array ${JSON.stringify(v).slice(0, 60)}` : 'an array';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v).slice(0, 60);
+  return 'an object';
+}
+
+function checkMetadata(raw: unknown, fail: (problem: string) => Error): Record<string, string> {
+  const ok =
+    raw !== null &&
+    typeof raw === 'object' &&
+    !Array.isArray(raw) &&
+    Object.values(raw as object).every((v) => typeof v === 'string');
+  if (!ok) throw fail(`__metadata__ must be an object of strings, got ${describe(raw)}`);
+  return raw as Record<string, string>;
+}
+
+/** The keys of the top-level object of a valid JSON text, in order, repeats included. */
+function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (json[j] !== '"') j += json[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(i, j + 1)) as string);
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = depth === 1 && c === '{';
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',') {
+      expectKey = depth === 1;
+    }
+  }
+  return keys;
 }
 
 /** Serialise tensors (in insertion order) into a safetensors file. Data is 8-byte aligned as the format recommends. */

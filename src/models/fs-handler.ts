@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { InputError } from '../data/errors';
 
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
@@ -105,7 +106,20 @@ export function directoryHandler(dir: string): tf.io.IOHandler {
       const chunks: Uint8Array[] = [];
       for (const group of json.weightsManifest) {
         specs.push(...group.weights);
-        for (const p of group.paths) chunks.push(new Uint8Array(await fs.readFile(path.join(dir, p))));
+        const files = group.paths.map((p) => path.join(dir, p));
+        let found = 0;
+        for (const f of files) {
+          const bytes = new Uint8Array(await fs.readFile(f));
+          chunks.push(bytes);
+          found += bytes.byteLength;
+        }
+        // A short weights file (an interrupted copy) is the weights file's fault, not model.json's.
+        const expected = weightBytes(group.weights);
+        if (expected !== null && found !== expected)
+          throw new InputError(
+            files.join(', '),
+            `expected ${expected} bytes (the weights model.json lists), found ${found}${found < expected ? ' (truncated?)' : ''}`,
+          );
       }
       const data = joinBuffers(
         chunks.map((c) => c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer),
@@ -121,4 +135,17 @@ export function directoryHandler(dir: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/** The bytes a weights manifest group needs, or null when it holds strings (their length is in the data). */
+export function weightBytes(specs: tf.io.WeightsManifestEntry[]): number | null {
+  let total = 0;
+  for (const s of specs) {
+    const width = DTYPE_BYTES[s.quantization?.dtype ?? s.dtype];
+    if (width === undefined) return null;
+    total += s.shape.reduce((a, b) => a * b, 1) * width;
+  }
+  return total;
 }

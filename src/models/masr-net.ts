@@ -57,6 +57,12 @@ function unusedKeys(weights: ReferenceWeight[]): Set<string> {
   return new Set([...keys, 'color_transform.det_stats', 'color_transform.matrix_stats']);
 }
 
+/** Why these neighbour indices cannot be used (each must pick one of the 9 cells of a 3x3 neighbourhood), or null. */
+function neighbourIndexProblem(v: ArrayLike<number>): string | null {
+  const idx = Array.from(v, Number);
+  return idx.every((i) => Number.isInteger(i) && i >= 0 && i <= 8) ? null : `must be in 0..8, got [${idx}]`;
+}
+
 /**
  * MASR-Net (Britark/MASR-Net) for low-light enhancement: images [B, H, W, 3] in [0, 1] -> enhanced images, with
  * reference-compatible weights (PyTorch safetensors import/export) and tfjs save/load.
@@ -127,12 +133,11 @@ export class MASRNet {
         dtype: 'I64',
         shape: [DEFAULT_NEIGHBOUR_INDICES.length],
         get: () => searcher.neighbourIndices,
+        check: neighbourIndexProblem,
         set: (v) => {
-          const idx = Array.from(v, Number);
-          if (idx.some((i) => !Number.isInteger(i) || i < 0 || i > 8)) {
-            throw new Error(`MASRNet: patch_neighbor_searcher.neighbor_indices must be in 0..8, got [${idx}]`);
-          }
-          searcher.neighbourIndices.splice(0, searcher.neighbourIndices.length, ...idx);
+          const why = neighbourIndexProblem(v);
+          if (why) throw new Error(`MASRNet: patch_neighbor_searcher.neighbor_indices ${why}`);
+          searcher.neighbourIndices.splice(0, searcher.neighbourIndices.length, ...Array.from(v, Number));
         },
       },
     ];

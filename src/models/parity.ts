@@ -13,6 +13,8 @@ export interface ParityOptions {
   imageTolerance?: number;
   /** Replay the recorded MoA routing (`gate.multi_attention_i.idx`). Default true (the reference samples slot 1). */
   replayRouting?: boolean;
+  /** File names of the weights and the activations, for error messages. */
+  names?: { weights?: string; activations?: string };
 }
 
 export interface ParityStage {
@@ -48,6 +50,24 @@ export interface ParityReport {
 }
 
 const IMAGE_STAGES = new Set(['after_color', 'after_gamma', 'enhanced']);
+/**
+ * The stages that define parity: the token stream after each block, the three maps and the image after each ISP step.
+ * A file without them would compare nothing and pass.
+ */
+const REQUIRED_STAGES = [
+  'features_windows',
+  'moe_output_1',
+  'attn_output_1',
+  'attn_output_2',
+  'attn_output_3',
+  'attn_output_4',
+  'gamma_map',
+  'color_params_map',
+  'saturation_map',
+  'after_gamma',
+  'after_color',
+  'enhanced',
+];
 const LOSS_TERMS: [string, string][] = [
   ['loss.reconstruction', 'charbonnier'],
   ['loss.psnr', 'psnr'],
@@ -141,8 +161,13 @@ function argmaxRows(logits: tf.Tensor2D): Int32Array {
 export function runParity(weights: Uint8Array, activations: Uint8Array, opts: ParityOptions = {}): ParityReport {
   const tokenTol = opts.tokenTolerance ?? 1e-4;
   const imageTol = opts.imageTolerance ?? 1e-5;
-  const wFile = readSafetensors(weights);
-  const aFile = readSafetensors(activations);
+  const wFile = readSafetensors(weights, opts.names?.weights);
+  const aFile = readSafetensors(activations, opts.names?.activations);
+  const absent = REQUIRED_STAGES.filter((k) => !aFile.tensors.has(k));
+  if (absent.length)
+    throw new Error(
+      `runParity: the activations${opts.names?.activations ? ` ${opts.names.activations}` : ''} lack stages that parity needs: ${absent.join(', ')}`,
+    );
   const { config, batch, height, width } = inferConfig(wFile, aFile);
   const model = MASRNet.fromConfig(config);
   const stages: ParityStage[] = [];

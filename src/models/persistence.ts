@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ReferenceWeight } from '../layers/blocks/common';
-import { fileSystemHandler } from './fs-handler';
+import { fileSystemHandler, weightBytes } from './fs-handler';
 import type { MASRNetConfig } from './config';
 import type { ReferenceBuffer } from './weights-io';
 
@@ -79,6 +79,10 @@ export async function loadArtifacts(source: tf.io.IOHandler | string): Promise<L
   const data = Array.isArray(artifacts.weightData)
     ? tf.io.concatenateArrayBuffers(artifacts.weightData)
     : artifacts.weightData;
+  // tfjs would decode past the end of short data (or fail with a RangeError that names no file).
+  const expected = weightBytes(artifacts.weightSpecs);
+  if (expected !== null && data.byteLength !== expected)
+    throw new Error(`MASRNet.load: the weight data holds ${data.byteLength} bytes, its manifest lists ${expected}`);
   return { config: topology.config, tensors: tf.io.decodeWeights(data, artifacts.weightSpecs) };
 }
 

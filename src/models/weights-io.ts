@@ -26,6 +26,8 @@ export interface ReferenceBuffer {
   dtype: 'F32' | 'I64';
   shape: number[];
   get(): ArrayLike<number>;
+  /** Why `values` cannot be loaded (e.g. an index out of range), or null. Checked before anything is written. */
+  check?(values: ArrayLike<number>): string | null;
   set(values: ArrayLike<number>): void;
 }
 
@@ -42,8 +44,9 @@ export interface ImportResult {
 }
 
 /**
- * Writes a reference state_dict (safetensors bytes) into the weights and buffers. Validates everything first and
- * throws one error listing every unknown, missing or mis-shaped key (nothing is written then).
+ * Writes a reference state_dict (safetensors bytes) into the weights and buffers, all or nothing: names, shapes,
+ * dtypes, finiteness and buffer values are all checked first, and one error lists every problem (nothing is written
+ * then).
  */
 export function importReferenceWeights(
   bytes: Uint8Array,
@@ -80,28 +83,35 @@ export function importReferenceWeights(
   if (missing.length) problems.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
   if (misShaped.length) problems.push(`mis-shaped keys (${misShaped.length}): ${misShaped.join(', ')}`);
   if (badDtype.length) problems.push(`wrong dtype: ${badDtype.join(', ')}`);
-  if (problems.length)
-    throw new Error(
-      `MASRNet.loadSafetensors: the state_dict does not match this model's config — ${problems.join('; ')}`,
-    );
+  if (problems.length) throw loadError(`the state_dict does not match this model's config — ${problems.join('; ')}`);
 
-  for (const w of weights) {
-    const entry = file.tensors.get(w.key)!;
-    const values = entryToFloat32(entry);
-    if (!values.every(Number.isFinite))
-      throw new Error(`MASRNet.loadSafetensors: '${w.key}' contains NaN or Inf values`);
+  // Decode and check every value before the first write: a throw half-way would leave the model half-loaded.
+  const values = weights.map((w) => entryToFloat32(file.tensors.get(w.key)!));
+  const nonFinite = weights.filter((_, i) => !values[i]!.every(Number.isFinite)).map((w) => w.key);
+  const bufferValues = buffers.map((b) => {
+    const entry = file.tensors.get(b.key)!;
+    return b.dtype === 'I64' ? entryToInt32(entry) : entryToFloat32(entry);
+  });
+  const badBuffers = buffers.flatMap((b, i) => {
+    const why = b.check?.(bufferValues[i]!);
+    return why ? [`${b.key}: ${why}`] : [];
+  });
+  problems.push(...nonFinite.map((key) => `'${key}' contains NaN or Inf values`));
+  problems.push(...badBuffers);
+  if (problems.length) throw loadError(problems.join('; '));
+
+  weights.forEach((w, i) =>
     tf.tidy(() => {
-      const t = tf.tensor(values, entry.shape, 'float32');
+      const t = tf.tensor(values[i]!, file.tensors.get(w.key)!.shape, 'float32');
       const perm = TO_TFJS[w.layout];
       w.variable.write(perm ? tf.transpose(t, perm) : t);
-    });
-  }
-  for (const b of buffers) {
-    const entry = file.tensors.get(b.key)!;
-    b.set(b.dtype === 'I64' ? entryToInt32(entry) : entryToFloat32(entry));
-  }
+    }),
+  );
+  buffers.forEach((b, i) => b.set(bufferValues[i]!));
   return { unused: [...[...file.tensors.keys()].filter((k) => unusedKeys.has(k)), ...ignored].sort() };
 }
+
+const loadError = (problem: string) => new Error(`MASRNet.loadSafetensors: nothing was loaded — ${problem}`);
 
 function int64Entry(values: ArrayLike<number>, shape: number[]): SafetensorsEntry {
   const data = new BigInt64Array(values.length);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeImage, type RgbImage } from '../../src/data/index';
 import { memoryReporter } from '../../src/cli/reporter';
+import { runCli } from '../../src/cli/run';
 
 /**
  * A tiny MASR-Net (a few thousand parameters) so CLI tests train in seconds. Every dropout is 0 and the second MoA
@@ -101,4 +102,11 @@ export async function writePairs(
 export function collectingReporter() {
   const r = memoryReporter();
   return { ...r, progress: (l: string) => r.lines.push(l) };
+}
+
+/** Runs the CLI on the wasm backend, collecting its output: exit code, every line and the last one. */
+export async function runCliWasm(args: string[]): Promise<{ code: number; lines: string[]; last: string }> {
+  const reporter = collectingReporter();
+  const code = await runCli([...args, '--backend', 'wasm'], { reporter });
+  return { code, lines: reporter.lines, last: reporter.lines.at(-1) ?? '' };
 }

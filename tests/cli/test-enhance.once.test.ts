@@ -2,11 +2,10 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync,
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run';
 import { encodeImage, readImage, writeImage } from '../../src/data/index';
 import { MASRNet } from '../../src/models/index';
 import { tempDir } from '../data/helpers';
-import { TINY_MODEL, collectingReporter, photo, writePairs, writeTinyConfig } from './helpers';
+import { TINY_MODEL, photo, runCliWasm, writePairs, writeTinyConfig } from './helpers';
 
 const tmp = tempDir('masr-cli-test-');
 let ckpt = '';
@@ -38,11 +37,7 @@ beforeAll(async () => {
 });
 afterAll(tmp.cleanup);
 
-async function cli(args: string[]) {
-  const reporter = collectingReporter();
-  const code = await runCli([...args, '--backend', 'wasm'], { reporter });
-  return { code, lines: reporter.lines, last: reporter.lines.at(-1) ?? '' };
-}
+const cli = runCliWasm;
 
 describe('masr-net test', () => {
   it('writes per-image and mean PSNR/SSIM (plain and GT-mean), enhanced and comparison images', async () => {
