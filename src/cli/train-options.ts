@@ -180,6 +180,11 @@ export function validateOptions(o: TrainOptions): void {
     const v = o[k] as number;
     if (!(typeof v === 'number' && v > 0)) throw new UsageError(`--${kebab(k)} must be > 0, got ${String(v)}`);
   }
+  // Validation picks best/: with no validation image there is no score, and a "best 0.00 dB" would be a fake one.
+  for (const k of ['valCount', 'valMax'] as const) {
+    if (!(Number.isInteger(o[k]) && o[k] >= 1))
+      throw new UsageError(`--${kebab(k)} must be an integer >= 1 (validation needs an image), got ${String(o[k])}`);
+  }
   if (!(Number.isInteger(o.batch) && o.batch >= 1))
     throw new UsageError(`--batch must be an integer >= 1, got ${String(o.batch)}`);
   if (!(Number.isInteger(o.crop) && o.crop >= MIN_CROP))

@@ -115,6 +115,7 @@ async function trainInFolder(
     valLabel = `${o.valCount} held out from the training set`;
   }
   await checkTrainingImages(trainSource, o.crop);
+  if (sourceSize(valSource) === 0) throw new InputError(valLabel, 'holds no validation images');
   const trainSize = sourceSize(trainSource);
   const totalSteps = o.steps ?? (o.epochs !== undefined ? Math.ceil((o.epochs * trainSize) / o.batch) : 1000);
   const warmupSteps = o.warmupSteps ?? Math.max(1, Math.round(totalSteps * 0.05));

@@ -329,4 +329,28 @@ describe('train options are checked up front, naming the option', () => {
       "warning: error: --batch must be an integer >= 1, got 0 (see 'masr-net train --help')",
     ]);
   });
+
+  it('11. --val-count 0 is refused: no validation image means no score and no best/', async () => {
+    const out = join(tmp.dir, 'val0');
+    const r = await train(['--photos', photos, '--val-count', '0', '--out', out]);
+    expect([r.code, r.last]).toEqual([
+      2,
+      "warning: error: --val-count must be an integer >= 1 (validation needs an image), got 0 (see 'masr-net train --help')",
+    ]);
+    expect(existsSync(join(out, 'best'))).toBe(false);
+  });
+
+  it('11. an empty validation folder is refused before training, naming it', async () => {
+    const empty = join(tmp.dir, 'empty-val');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    const low = join(empty, 'low');
+    const high = join(empty, 'high');
+    mkdirSync(low);
+    mkdirSync(high);
+    const out = join(tmp.dir, 'val-empty');
+    const r = await train(['--photos', photos, '--val-data', empty, '--out', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.last).toMatch(/^warning: error: .*(no validation images|no images|contains no)/);
+    expect(existsSync(join(out, 'best'))).toBe(false);
+  });
 });
