@@ -1,4 +1,22 @@
-import type { RgbImage } from '../data/index';
+/** Interleaved H x W x 3 pixels (the shape of data's TileImage, kept local: the model must not import Node code). */
+export interface TileImage {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/**
+ * Smallest tile: below it the overlap eats the tile and the tile count explodes (`--tile 1` on a photo meant millions
+ * of padded forwards that never finished).
+ */
+export const MIN_TILE = 64;
+
+/** Throws unless `tile` is a whole number of pixels, at least MIN_TILE. `what` names it (an argument or a flag). */
+export function checkTileSize(tile: number, what: string): void {
+  if (!Number.isInteger(tile) || tile < MIN_TILE) {
+    throw new Error(`${what} must be a whole number of pixels, at least ${MIN_TILE}, got ${tile}`);
+  }
+}
 
 /** Tile origins along one axis: `size`-long tiles overlapping by `overlap`, the last one flush with the end. */
 export function tileStarts(length: number, size: number, overlap: number): number[] {
@@ -22,14 +40,15 @@ function ramp(i: number, size: number, overlap: number, rampStart: boolean, ramp
 /**
  * Apply `fn` to overlapping tiles of `img` and blend the outputs (each an interleaved H x W x channels[k] array at the
  * tile's size) back into full-size arrays, feathering across overlaps. Bounds memory for very large images; the
- * overlap hides the seams of a model whose receptive field is local.
+ * overlap hides the seams of a model whose receptive field is local. `onTile(done, total)` reports progress.
  */
 export function tiledApply(
-  img: RgbImage,
+  img: TileImage,
   tile: number,
   overlap: number,
   channels: number[],
-  fn: (tile: RgbImage) => Float32Array[],
+  fn: (tile: TileImage) => Float32Array[],
+  onTile?: (done: number, total: number) => void,
 ): Float32Array[] {
   const { width: W, height: H } = img;
   const outs = channels.map((c) => new Float32Array(W * H * c));
@@ -44,6 +63,7 @@ export function tiledApply(
       for (let y = 0; y < h; y++)
         data.set(img.data.subarray(((y0 + y) * W + x0) * 3, ((y0 + y) * W + x0 + w) * 3), y * w * 3);
       const results = fn({ width: w, height: h, data });
+      onTile?.(yi * xs.length + xi + 1, ys.length * xs.length);
       for (let y = 0; y < h; y++) {
         const wy = ramp(y, h, overlap, yi > 0, yi < ys.length - 1);
         for (let x = 0; x < w; x++) {
