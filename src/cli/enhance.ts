@@ -38,7 +38,7 @@ export interface EnhanceOptions {
   /** Appended to output names (`photo` -> `photo<suffix>.png`). Default ''. */
   suffix?: string;
   /**
-   * Enhance in overlapping tiles of this size (pixels, at least 64) to bound memory; 0 = whole image. Default: whole
+   * Enhance in overlapping tiles of this size (pixels, at least 16) to bound memory; 0 = whole image. Default: whole
    * image up to the model's maxPixels (1.5 megapixels), 512-pixel tiles (32 overlap) above.
    */
   tile?: number;
@@ -210,16 +210,17 @@ export async function runEnhance(options: EnhanceOptions, reporter: Reporter): P
       seen.set(resolve(target), p.file);
     }
   }
-  // Checked before the model loads: an unwritable --out fails once, not once per image.
-  await mkdir(options.out, { recursive: true }).catch((e: unknown) => {
-    throw new InputError(options.out, `cannot create the output folder: ${describeFsError(e, options.out)}`);
-  });
   const fileConfig = options.config ? await readModelConfigFile(options.config) : {};
   const { model, source } = await loadModel(options.checkpoint, {
     preset: options.preset,
     presetGiven: options.presetGiven,
     overrides: fileConfig.model as MASRNetOverrides | undefined,
     configFile: options.config,
+  });
+  // Checked once, before any image (not once per image); after the model loaded, so a bad checkpoint creates nothing.
+  await mkdir(options.out, { recursive: true }).catch((e: unknown) => {
+    model.dispose();
+    throw new InputError(options.out, `cannot create the output folder: ${describeFsError(e, options.out)}`);
   });
   reporter.info(
     `enhance: ${inputs.length} image${inputs.length > 1 ? 's' : ''} from ${options.input} with ${source} -> ${options.out}`,
@@ -247,9 +248,10 @@ export async function runEnhance(options: EnhanceOptions, reporter: Reporter): P
     model.dispose();
   }
   if (failed.length > 0) {
-    throw new Error(
-      `enhance: ${failed.length} of ${plan.length} images failed (${written.length} files written): ${failed.join('; ')}`,
-    );
+    // The failing files first, so a single failure still reads `<file>: <problem>`.
+    const tally =
+      plan.length > 1 ? ` (${failed.length} of ${plan.length} images failed, the others were enhanced)` : '';
+    throw new Error(failed.join('; ') + tally);
   }
   return { written };
 }

@@ -36,7 +36,7 @@ export interface EnhanceWithMapsResult {
 }
 
 export interface EnhanceTiledOptions {
-  /** Tile side in pixels (at least 64). Default 512. */
+  /** Tile side in pixels (at least 16). Default 512. */
   tile?: number;
   /** Overlap between neighbouring tiles, blended linearly. Default min(32, tile / 4). */
   overlap?: number;

@@ -6,10 +6,10 @@ export interface TileImage {
 }
 
 /**
- * Smallest tile: below it the overlap eats the tile and the tile count explodes (`--tile 1` on a photo meant millions
- * of padded forwards that never finished).
+ * Smallest tile: two 8-pixel windows. Below it the overlap eats the tile and the tile count explodes (`--tile 1` on a
+ * photo meant millions of padded forwards that never finished).
  */
-export const MIN_TILE = 64;
+export const MIN_TILE = 16;
 
 /** Throws unless `tile` is a whole number of pixels, at least MIN_TILE. `what` names it (an argument or a flag). */
 export function checkTileSize(tile: number, what: string): void {

@@ -50,7 +50,9 @@ describe('enhance inputs (issue 13)', () => {
   });
 
   it('values outside [0, 1] are refused, naming the range found', () => {
-    const x = tf.tidy(() => tf.mul(image(16, 16, 0.6), tf.reshape(tf.linspace(0, 2, 16), [1, 1, 16, 1])) as tf.Tensor4D);
+    const x = tf.tidy(
+      () => tf.mul(image(16, 16, 0.6), tf.reshape(tf.linspace(0, 2, 16), [1, 1, 16, 1])) as tf.Tensor4D,
+    );
     expect(refusal(() => model.enhance(x))).toMatch(/must hold values in \[0, 1\], got \[0, 1\.2\d*\]/);
     x.dispose();
     const neg = image(16, 16, -0.25);
@@ -125,7 +127,7 @@ describe('enhance inputs (issue 13)', () => {
 
   it('a tile below the minimum is refused, naming it', () => {
     const x = image(16, 16);
-    expect(refusal(() => model.enhanceTiled(x, { tile: 1 }))).toMatch(/tile must be .* at least 64, got 1/);
+    expect(refusal(() => model.enhanceTiled(x, { tile: 1 }))).toMatch(/tile must be .* at least 16, got 1/);
     x.dispose();
   });
 });

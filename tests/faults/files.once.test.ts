@@ -92,7 +92,7 @@ describe('files and folders (issue 13)', () => {
     const out = join(tmp.dir, 'mixed-out');
     const r = await enhance(dir, '--out', out);
     expect(r.code).not.toBe(0);
-    expect(r.last).toMatch(/error: enhance: 1 of 3 images failed \(2 files written\): .*2\.png: file is empty$/);
+    expect(r.last).toMatch(/error: \S*mixed\/2\.png: file is empty \(1 of 3 images failed, the others were enhanced\)$/);
     expect((await readImage(join(out, '1.png'))).width).toBe(16);
     expect((await readImage(join(out, '3.png'))).width).toBe(24);
   });
@@ -102,7 +102,7 @@ describe('files and folders (issue 13)', () => {
     await writeImage(img, photo(16, 16, 5));
     const r = await enhance(img, '--out', join(tmp.dir, 'tile-out'), '--tile', '1');
     expect(r.code).toBe(2);
-    expect(r.last).toMatch(/--tile must be a whole number of pixels, at least 64, got 1 \(0 = whole image\)/);
+    expect(r.last).toMatch(/--tile must be a whole number of pixels, at least 16, got 1 \(0 = whole image\)/);
   });
 
   it('a tiled enhance reports progress per tile', async () => {
