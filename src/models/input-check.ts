@@ -20,7 +20,11 @@ export interface ImageCheck {
  * all-white image, one NaN an all-black one, and a bool tensor crashed the wasm backend. Throws one line naming `name`.
  */
 export function checkImages(images: tf.Tensor, name: string, check: ImageCheck = {}): void {
-  if (!(images instanceof tf.Tensor)) throw new Error(`${name} must be a tf.Tensor [B, H, W, 3], got ${typeof images}`);
+  // Duck-typed: a second copy of tfjs-core (CJS next to ESM) makes tensors that fail instanceof.
+  const t = images as Partial<tf.Tensor> | null | undefined;
+  if (typeof t?.dtype !== 'string' || !Array.isArray(t.shape)) {
+    throw new Error(`${name} must be a tf.Tensor [B, H, W, 3], got ${t === null ? 'null' : typeof t}`);
+  }
   if (images.isDisposed) throw new Error(`${name} has been disposed`);
   const shape = images.shape;
   if (images.rank !== 4 || shape[3] !== 3 || shape.some((d) => d < 1)) {

@@ -78,6 +78,7 @@ describe('enhance inputs (issue 13)', () => {
     expect(refusal(() => model.enhance(x))).toMatch(/must be \[B, H, W, 3\].*got \[16,16,3\]/);
     x.dispose();
     expect(refusal(() => model.enhance(x))).toMatch(/has been disposed/);
+    expect(refusal(() => model.enhance([[0.5]] as never))).toMatch(/must be a tf\.Tensor \[B, H, W, 3\], got object/);
   });
 
   it('computeLoss and trainStep refuse int32 inputs naming the argument', () => {
