@@ -1,6 +1,9 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { describeFsError } from '../data/fs-errors';
+import { firstLine } from '../data/errors';
 import {
   InputError,
   imageToTensor,
@@ -13,7 +16,7 @@ import {
 import type { MASRNet, MASRNetOverrides, MASRNetPreset } from '../models/index';
 import { clipImage } from './draw';
 import { heatmap } from './heatmap';
-import { tiledApply } from './tiles';
+import { checkTileSize, tiledApply } from './tiles';
 import { loadModel, readModelConfigFile } from './model-source';
 import type { Reporter } from './reporter';
 import { UsageError } from './args';
@@ -35,14 +38,12 @@ export interface EnhanceOptions {
   /** Appended to output names (`photo` -> `photo<suffix>.png`). Default ''. */
   suffix?: string;
   /**
-   * Enhance in overlapping tiles of this size (pixels) to bound memory; 0 = whole image. Default: whole image up to
-   * 1.5 megapixels, 512-pixel tiles (32 overlap) above.
+   * Enhance in overlapping tiles of this size (pixels, at least 16) to bound memory; 0 = whole image. Default: whole
+   * image up to the model's maxPixels (1.5 megapixels), 512-pixel tiles (32 overlap) above.
    */
   tile?: number;
 }
 
-/** Images above this many pixels are tiled by default (the whole-image forward needs ~2 GB at 1 MP). */
-const AUTO_TILE_PIXELS = 1.5e6;
 const TILE_OVERLAP = 32;
 
 const EXT = { png: '.png', jpeg: '.jpg', tiff: '.tif' } as const;
@@ -74,13 +75,24 @@ interface Enhanced {
   maps?: { gamma: Float32Array; colorStrength: Float32Array; saturation: Float32Array };
 }
 
-/** Enhance one image, whole or in tiles. */
-function enhanceOne(model: MASRNet, img: RgbImage, withMaps: boolean, tile: number): Enhanced {
+/** Enhance one image, whole or in tiles; `onTile(done, total)` after each tile. */
+function enhanceOne(
+  model: MASRNet,
+  img: RgbImage,
+  withMaps: boolean,
+  tile: number,
+  onTile: (done: number, total: number) => void,
+): Enhanced {
   const channels = withMaps ? [3, 1, 1, 1] : [3];
   const outs =
     tile > 0 && (img.width > tile || img.height > tile)
-      ? tiledApply(img, tile, Math.min(TILE_OVERLAP, Math.floor(tile / 4)), channels, (t) =>
-          runModel(model, t, withMaps),
+      ? tiledApply(
+          img,
+          tile,
+          Math.min(TILE_OVERLAP, Math.floor(tile / 4)),
+          channels,
+          (t) => runModel(model, t, withMaps),
+          onTile,
         )
       : runModel(model, img, withMaps);
   const enhanced = clipImage({ width: img.width, height: img.height, data: outs[0]! });
@@ -89,13 +101,87 @@ function enhanceOne(model: MASRNet, img: RgbImage, withMaps: boolean, tile: numb
     : { enhanced };
 }
 
+/** Enhance one decoded image and write its outputs; returns the files written. */
+async function enhanceFile(
+  model: MASRNet,
+  img: DecodedImage,
+  p: { file: string; out: string; maps: string[] },
+  options: EnhanceOptions,
+  format: keyof typeof EXT,
+  label: string,
+  reporter: Reporter,
+): Promise<string[]> {
+  const t0 = performance.now();
+  const tile = options.tile ?? (img.width * img.height > model.maxPixels ? 512 : 0);
+  const tiled = tile > 0 && (img.width > tile || img.height > tile);
+  const r = enhanceOne(model, img, !!options.maps, tile, (done, total) =>
+    reporter.info(`${label}: tile ${done}/${total}`),
+  );
+  const bitDepth =
+    options.bitDepth === 'auto' || options.bitDepth === undefined
+      ? format === 'png'
+        ? img.bitDepth
+        : 8
+      : options.bitDepth;
+  const files = [p.out];
+  await writeOutput(p.out, r.enhanced, bitDepth);
+  if (r.maps) {
+    const { width, height } = img;
+    await writeOutput(p.maps[0]!, heatmap(r.maps.gamma, width, height, 'GAMMA'));
+    await writeOutput(p.maps[1]!, heatmap(r.maps.colorStrength, width, height, 'COLOR CORRECTION'));
+    await writeOutput(p.maps[2]!, heatmap(r.maps.saturation, width, height, 'SATURATION'));
+    files.push(...p.maps);
+  }
+  reporter.info(
+    `${label} (${img.width}x${img.height}${tiled ? `, ${tile}px tiles` : ''}) -> ${p.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+  return files;
+}
+
+/** writeImage with file system errors said plainly (read-only, permission, no space) and naming the file. */
+async function writeOutput(path: string, img: RgbImage, bitDepth?: 8 | 16): Promise<void> {
+  try {
+    await writeImage(path, img, bitDepth === undefined ? {} : { bitDepth });
+  } catch (e) {
+    throw new InputError(path, `cannot write: ${describeFsError(e, path)}`);
+  }
+}
+
+/** The input must exist; a symlink loop or an unreadable path is said as such, not as "not found". */
+function checkInputExists(input: string): void {
+  try {
+    statSync(input);
+  } catch (e) {
+    let linked = false;
+    try {
+      linked = lstatSync(input).isSymbolicLink();
+    } catch {
+      // Not even a link: truly missing.
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !linked) throw new InputError(input, 'file or folder not found');
+    throw new InputError(
+      input,
+      code === 'ENOENT' ? 'broken symbolic link (its target does not exist)' : describeFsError(e, input),
+    );
+  }
+}
+
 /**
  * Enhance one image or every image of a folder. Output names are decided and checked before anything is written:
  * an output that would overwrite an input, or two inputs mapping to one output, is an error. Files are written
- * atomically. The tfjs backend must already be selected.
+ * atomically. An image that cannot be read or enhanced is reported and skipped; the others are still enhanced, then
+ * the run throws listing the failures. The tfjs backend must already be selected.
  */
 export async function runEnhance(options: EnhanceOptions, reporter: Reporter): Promise<{ written: string[] }> {
-  if (!existsSync(options.input)) throw new InputError(options.input, 'file or folder not found');
+  checkInputExists(options.input);
+  if (options.tile !== undefined && options.tile !== 0) {
+    try {
+      checkTileSize(options.tile, '--tile');
+    } catch (e) {
+      throw new UsageError(`${firstLine(e)} (0 = whole image)`);
+    }
+  }
   const inputs = statSync(options.input).isDirectory() ? await listImages(options.input) : [options.input];
   const format = options.format ?? 'png';
   if (!(format in EXT)) throw new UsageError(`--format must be png, jpeg or tiff, got '${format}'`);
@@ -131,41 +217,41 @@ export async function runEnhance(options: EnhanceOptions, reporter: Reporter): P
     overrides: fileConfig.model as MASRNetOverrides | undefined,
     configFile: options.config,
   });
+  // Checked once, before any image (not once per image); after the model loaded, so a bad checkpoint creates nothing.
+  await mkdir(options.out, { recursive: true }).catch((e: unknown) => {
+    model.dispose();
+    throw new InputError(options.out, `cannot create the output folder: ${describeFsError(e, options.out)}`);
+  });
   reporter.info(
     `enhance: ${inputs.length} image${inputs.length > 1 ? 's' : ''} from ${options.input} with ${source} -> ${options.out}`,
   );
   const written: string[] = [];
+  const failed: string[] = [];
   try {
     let next: Promise<DecodedImage> | undefined = readImage(plan[0]!.file);
     for (let i = 0; i < plan.length; i++) {
       const p = plan[i]!;
-      const img = await next!;
+      const current = next!;
       next = i + 1 < plan.length ? readImage(plan[i + 1]!.file) : undefined;
       next?.catch(() => undefined);
-      const t0 = performance.now();
-      const tile = options.tile ?? (img.width * img.height > AUTO_TILE_PIXELS ? 512 : 0);
-      const r = enhanceOne(model, img, !!options.maps, tile);
-      const bitDepth =
-        options.bitDepth === 'auto' || options.bitDepth === undefined
-          ? format === 'png'
-            ? img.bitDepth
-            : 8
-          : options.bitDepth;
-      await writeImage(p.out, r.enhanced, { bitDepth });
-      written.push(p.out);
-      if (r.maps) {
-        const { width, height } = img;
-        await writeImage(p.maps[0]!, heatmap(r.maps.gamma, width, height, 'GAMMA'));
-        await writeImage(p.maps[1]!, heatmap(r.maps.colorStrength, width, height, 'COLOR CORRECTION'));
-        await writeImage(p.maps[2]!, heatmap(r.maps.saturation, width, height, 'SATURATION'));
-        written.push(...p.maps);
+      const label = `  [${i + 1}/${plan.length}] ${p.file}`;
+      // One bad image must not cost the others: it is reported, the rest are enhanced, and the run fails at the end.
+      try {
+        written.push(...(await enhanceFile(model, await current, p, options, format, label, reporter)));
+      } catch (e) {
+        const problem = e instanceof InputError ? e.message : `${p.file}: ${firstLine(e)}`;
+        reporter.warn(`  failed: ${problem}`);
+        failed.push(problem);
       }
-      reporter.info(
-        `  [${i + 1}/${plan.length}] ${p.file} (${img.width}x${img.height}${tile > 0 && (img.width > tile || img.height > tile) ? `, ${tile}px tiles` : ''}) -> ${p.out} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-      );
     }
   } finally {
     model.dispose();
+  }
+  if (failed.length > 0) {
+    // The failing files first, so a single failure still reads `<file>: <problem>`.
+    const tally =
+      plan.length > 1 ? ` (${failed.length} of ${plan.length} images failed, the others were enhanced)` : '';
+    throw new Error(failed.join('; ') + tally);
   }
   return { written };
 }

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { InputError } from './errors';
+import { describeFsError } from './fs-errors';
 import { isImagePath } from './image';
 
 /** Sort names the way people expect: `2.png` before `10.png`. */
@@ -30,7 +31,10 @@ export async function listImages(dir: string, options: { allowEmpty?: boolean } 
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(dir, code === 'ENOENT' ? 'folder not found' : `cannot read folder (${code ?? String(e)})`);
+    throw new InputError(
+      dir,
+      code === 'ENOENT' ? 'folder not found' : `cannot read folder: ${describeFsError(e, dir)}`,
+    );
   }
   const files = entries.filter((f) => !f.startsWith('.') && isImagePath(f)).sort(naturalCompare);
   if (files.length === 0 && !options.allowEmpty) {

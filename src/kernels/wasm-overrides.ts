@@ -30,3 +30,14 @@ export function installWasmOverrides(): void {
     tf.registerKernel(config as unknown as tf.KernelConfig);
   }
 }
+
+/**
+ * Install the overrides if the active backend is wasm, however it was set (`selectBackend` or a plain
+ * `tf.setBackend('wasm')`): without the BatchMatMul cache guard tfjs-wasm returns wrong products, hence wrong
+ * gradients. Called at the library's entry points (model forward, ops.matMul); a few map lookups, no allocation.
+ */
+export function ensureKernels(): void {
+  // Before any op has run no backend is chosen yet: tf.backend() starts the best registered one, as the op would.
+  if (!tf.getBackend()) tf.backend();
+  if (tf.getBackend() === 'wasm') installWasmOverrides();
+}

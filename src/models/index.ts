@@ -1,5 +1,11 @@
 // The MASR-Net model: presets, config, reference weight import/export, tfjs save/load, parity check, counters.
-export { MASRNet, type EnhanceWithMapsResult, type ComputeLossOptions, type ParamCounts } from './masr-net';
+export {
+  MASRNet,
+  type EnhanceTiledOptions,
+  type EnhanceWithMapsResult,
+  type ComputeLossOptions,
+  type ParamCounts,
+} from './masr-net';
 export {
   trainStep,
   batchGradients,

@@ -13,7 +13,10 @@ import {
   type MASRNetOverrides,
   type MASRNetPreset,
 } from './config';
+import { ensureKernels } from '../kernels/wasm-overrides';
 import { countFlops } from './flops';
+import { checkImages, DEFAULT_MAX_PIXELS } from './input-check';
+import { checkTileSize, tiledApply } from './tiles';
 import { MasrNetwork } from './network';
 import { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step';
 import { cropTo, padToMultiple } from './padding';
@@ -31,6 +34,15 @@ export interface EnhanceWithMapsResult {
   colorStrength: tf.Tensor4D;
   /** The saturation factor 1.5 + 0.4 tanh(map) [B, H, W, 1] ('saturation_map'). */
   saturation: tf.Tensor4D;
+}
+
+export interface EnhanceTiledOptions {
+  /** Tile side in pixels (at least 16). Default 512. */
+  tile?: number;
+  /** Overlap between neighbouring tiles, blended linearly. Default min(32, tile / 4). */
+  overlap?: number;
+  /** Called after each tile: `done` of `total` (over the whole batch). */
+  onTile?: (done: number, total: number) => void;
 }
 
 export interface ComputeLossOptions {
@@ -74,6 +86,11 @@ export class MASRNet {
   readonly config: MASRNetConfig;
   /** The layers, for custom use (routing inspection, per-block calls). */
   readonly network: MasrNetwork;
+  /**
+   * Largest B·H·W `enhance` and `enhanceWithMaps` accept (default 1.5 M: the wasm heap holds ~2 megapixels of
+   * forward pass). Larger inputs are refused before anything runs; use `enhanceTiled`.
+   */
+  maxPixels = DEFAULT_MAX_PIXELS;
   private colorStats = { det: new Float32Array(4), matrix: new Float32Array(4) };
 
   private constructor(config: MASRNetConfig) {
@@ -143,9 +160,13 @@ export class MASRNet {
     ];
   }
 
+  /** Inputs of enhance / enhanceWithMaps: float32 [B, H, W, 3] in [0, 1], at most maxPixels. */
+  private checkEnhanceInput(images: tf.Tensor4D, method: string): void {
+    checkImages(images, `MASRNet.${method}: images`, { range: true, maxPixels: this.maxPixels });
+  }
+
   private runForward(images: tf.Tensor4D, training: boolean) {
-    if (images.rank !== 4 || images.shape[3] !== 3)
-      throw new Error(`MASRNet: images must be [B, H, W, 3], got [${images.shape}]`);
+    ensureKernels();
     const [, h, w] = images.shape;
     const padded = padToMultiple(images, windowPixels(this.config));
     try {
@@ -156,8 +177,12 @@ export class MASRNet {
     }
   }
 
-  /** Enhances images [B, H, W, 3] in [0, 1] of any size (reflect-padded to the window grid, cropped back). */
+  /**
+   * Enhances float32 images [B, H, W, 3] in [0, 1] (reflect-padded to the window grid, cropped back), up to
+   * `maxPixels` B·H·W. Other dtypes, NaN and values outside [0, 1] are refused, not converted.
+   */
   enhance(images: tf.Tensor4D): tf.Tensor4D {
+    this.checkEnhanceInput(images, 'enhance');
     return tf.tidy(() => {
       const { out, crop } = this.runForward(images, false);
       return crop(out.enhanced);
@@ -166,6 +191,7 @@ export class MASRNet {
 
   /** Like enhance, plus the per-pixel ISP maps the reference returns with `return_isp_params` (for visualisation). */
   enhanceWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
+    this.checkEnhanceInput(images, 'enhanceWithMaps');
     return tf.tidy(() => {
       const { out, crop } = this.runForward(images, false);
       const maps = out.maps!; // present outside training
@@ -181,6 +207,53 @@ export class MASRNet {
   }
 
   /**
+   * Enhances images of any size in overlapping tiles (each one `enhance` call), blending the overlaps: memory is
+   * bounded by the tile, not the image. Results differ from a whole-image `enhance` near tile seams only.
+   */
+  enhanceTiled(images: tf.Tensor4D, options: EnhanceTiledOptions = {}): tf.Tensor4D {
+    const tile = options.tile ?? 512;
+    checkTileSize(tile, 'MASRNet.enhanceTiled: tile');
+    checkImages(images, 'MASRNet.enhanceTiled: images', { range: true });
+    const overlap = options.overlap ?? Math.min(32, Math.floor(tile / 4));
+    if (!Number.isInteger(overlap) || overlap < 0 || overlap >= tile / 2) {
+      throw new Error(`MASRNet.enhanceTiled: overlap must be an integer from 0 to below tile / 2, got ${overlap}`);
+    }
+    const [b, height, width] = images.shape;
+    const all = images.dataSync() as Float32Array;
+    const n = height * width * 3;
+    const out = new Float32Array(b * n);
+    let done = 0;
+    for (let i = 0; i < b; i++) {
+      const img = { width, height, data: all.subarray(i * n, (i + 1) * n) };
+      let count = 0;
+      const [y] = tiledApply(
+        img,
+        tile,
+        overlap,
+        [3],
+        (t) => {
+          const x = tf.tensor4d(t.data, [1, t.height, t.width, 3]);
+          try {
+            const e = this.enhance(x);
+            const data = e.dataSync() as Float32Array;
+            e.dispose();
+            return [data];
+          } finally {
+            x.dispose();
+          }
+        },
+        (k, total) => {
+          count = total;
+          options.onTile?.(done + k, total * b);
+        },
+      );
+      done += count;
+      out.set(y!, i * n);
+    }
+    return tf.tensor4d(out, [b, height, width, 3]);
+  }
+
+  /**
    * The composite training loss (reference §10) of enhancing `input` against `target` (both [B, H, W, 3] in [0, 1]),
    * differentiable: use it inside `optimizer.minimize(() => model.computeLoss(x, y).total, false, model.trainableVariables)`.
    * The routing aux term is the mean of the seven routing layers' aux losses. Returns new tensors.
@@ -190,6 +263,9 @@ export class MASRNet {
     target: tf.Tensor4D,
     options: ComputeLossOptions = {},
   ): { total: tf.Scalar; terms: Record<string, tf.Scalar> } {
+    // dtype and shape only: a value check would read the batch back on every micro-batch.
+    checkImages(input, 'MASRNet.computeLoss: input');
+    checkImages(target, 'MASRNet.computeLoss: target');
     if (!tf.util.arraysEqual(input.shape, target.shape)) {
       throw new Error(`MASRNet.computeLoss: input [${input.shape}] and target [${target.shape}] differ in shape`);
     }
@@ -213,6 +289,8 @@ export class MASRNet {
     target: tf.Tensor4D,
     options: TrainStepOptions = {},
   ): TrainStepResult {
+    checkImages(input, 'MASRNet.trainStep: input');
+    checkImages(target, 'MASRNet.trainStep: target');
     const perceptual = options.perceptual ?? null;
     return trainStep(
       (x, y) => this.computeLoss(x, y, { training: true, perceptual }),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { ensureKernels } from '../kernels/wasm-overrides';
 import { fusableBias } from './fusable-bias';
 import { withGradient } from './gradient';
 
@@ -24,6 +25,7 @@ function productGrads(dy: tf.Tensor, x: tf.Tensor, w: tf.Tensor): [tf.Tensor, tf
 export function matMul(a: tf.Tensor, b: tf.Tensor, transposeA = false, transposeB = false): tf.Tensor {
   if (a.rank < 2 || b.rank < 2)
     throw new Error(`matMul: operands must have rank >= 2, got [${a.shape}] and [${b.shape}]`);
+  ensureKernels();
   return tf.tidy(() => {
     const a2 = transposeA ? swapLast(a) : a;
     const b2 = transposeB ? swapLast(b) : b;
@@ -64,6 +66,7 @@ export function matMulBias(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.T
   const n = w.shape[1];
   if (w.shape[0] !== k) throw new Error(`matMulBias: inner dimensions differ: [${x.shape}] · [${w.shape}]`);
   if (b.rank !== 1 || b.shape[0] !== n) throw new Error(`matMulBias: bias must be [${n}], got [${b.shape}]`);
+  ensureKernels();
   if (!fusableBias(b)) return tf.add(matMul(x, w), b) as tf.Tensor2D;
   return withGradient(
     [x, w, b],
