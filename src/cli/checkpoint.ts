@@ -20,6 +20,12 @@ export interface TrainerState {
   /** Best validation PSNR so far and its step (null before the first validation). */
   bestPsnr: number | null;
   bestStep: number | null;
+  /**
+   * Early stopping's reference point: the step of the last validation that beat the previous reference by at least
+   * `minDelta` dB, and its score. Absent in older checkpoints (then the best step and score are used).
+   */
+  patienceStep?: number | null;
+  patiencePsnr?: number | null;
   /** The resolved training options (data, schedule, seed, ...), so `--resume` continues the same run. */
   options: Record<string, unknown>;
   /** Why this checkpoint was written: 'best', 'last', 'interrupted'. */

@@ -90,6 +90,12 @@ export const TRAIN_SPECS: OptionSpecs = {
     default: d.lrAcceleration,
     help: 'cosine speed-up (the reference train.py uses 3)',
   },
+  patience: {
+    type: 'int',
+    default: d.patience,
+    help: 'stop early when validation PSNR has not risen by --min-delta for N steps (0 = off; best/ is kept)',
+  },
+  'min-delta': { type: 'number', default: d.minDelta, help: 'smallest PSNR rise (dB) that resets --patience' },
   'clip-norm': { type: 'number', default: d.clipNorm, help: 'clip gradients to this global norm (0 = off)' },
   'micro-batch': {
     type: 'int',

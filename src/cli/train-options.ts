@@ -41,6 +41,12 @@ export interface TrainOptions extends SourceOptions {
   /** Global gradient-norm clip (0 = off). Reference 1.0. */
   clipNorm: number;
   /**
+   * Early stopping: stop when validation PSNR has not risen by at least `minDelta` dB for this many steps (checked
+   * at validations; 0 = off). The reference trainer's default is 2000.
+   */
+  patience: number;
+  minDelta: number;
+  /**
    * Images per forward/backward pass; gradients are accumulated over the batch (one update per step). Default: as
    * one 256x256 image per pass on wasm (its heap stops at 4 GB), the whole batch on other backends.
    */
@@ -82,6 +88,8 @@ export const TRAIN_DEFAULTS: TrainOptions = {
   lrSteepness: 1,
   lrAcceleration: 1,
   clipNorm: 1,
+  patience: 2000,
+  minDelta: 1e-5,
   valEvery: 200,
   seed: 3407,
   workers: 1,
@@ -157,6 +165,8 @@ export async function resolveOptions(given: Partial<TrainOptions>, reporter: Rep
   }
   const runDir = ['best', 'last'].includes(basename(dir)) ? dirname(dir) : dir;
   const options = {
+    // Options added since the checkpoint was written take their defaults.
+    ...TRAIN_DEFAULTS,
     ...prev,
     ...definedOnly(given),
     out: given.out ?? runDir,
@@ -198,6 +208,9 @@ export function validateOptions(o: TrainOptions): void {
   if (o.steps !== undefined && !(Number.isInteger(o.steps) && o.steps > 0))
     throw new UsageError(`--steps must be a positive integer, got ${o.steps}`);
   if (o.epochs !== undefined && !(o.epochs > 0)) throw new UsageError(`--epochs must be > 0, got ${o.epochs}`);
+  if (!(Number.isInteger(o.patience) && o.patience >= 0))
+    throw new UsageError(`--patience must be an integer >= 0 (0 = off), got ${String(o.patience)}`);
+  if (!(o.minDelta >= 0)) throw new UsageError(`--min-delta must be >= 0, got ${String(o.minDelta)}`);
   if (!(o.clipNorm >= 0)) throw new UsageError(`--clip-norm must be >= 0, got ${o.clipNorm}`);
   if (o.microBatch !== undefined && !(Number.isInteger(o.microBatch) && o.microBatch > 0))
     throw new UsageError(`--micro-batch must be a positive integer, got ${o.microBatch}`);

@@ -20,6 +20,7 @@ import { VggPerceptualLoss } from '../losses/index';
 import { batchGradients, clipByGlobalNorm, type MASRNet } from '../models/index';
 import { AdamW } from './adamw';
 import { UsageError } from './args';
+import { EarlyStopping } from './early-stopping';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
 import { checkTrainingImages } from './check-images';
 import { claimNewRunFolder, lockRunFolder } from './run-folder';
@@ -46,7 +47,8 @@ export interface TrainHooks {
 }
 
 export interface TrainResult {
-  status: 'done' | 'interrupted' | 'nan';
+  /** 'early-stopped': validation stopped improving for `patience` steps (best/ holds the best model). */
+  status: 'done' | 'early-stopped' | 'interrupted' | 'nan';
   /** Completed steps. */
   step: number;
   totalSteps: number;
@@ -139,11 +141,14 @@ async function trainInFolder(
     let startStep = 0;
     let bestPsnr: number | null = null;
     let bestStep: number | null = null;
+    const early = new EarlyStopping(o.patience, o.minDelta);
     if (resumeFrom) {
       model = (await loadModel(resumeFrom.dir)).model;
       startStep = resumeFrom.state.step;
       bestPsnr = resumeFrom.state.bestPsnr;
       bestStep = resumeFrom.state.bestStep;
+      early.step = resumeFrom.state.patienceStep ?? bestStep;
+      early.score = resumeFrom.state.patiencePsnr ?? bestPsnr;
     } else if (o.init) {
       model = (await loadModel(o.init, { preset: o.preset, overrides: o.modelOverrides, configFile: o.config })).model;
     } else {
@@ -248,6 +253,8 @@ async function trainInFolder(
       step,
       bestPsnr,
       bestStep,
+      patienceStep: early.step,
+      patiencePsnr: early.score,
       options: { ...o, steps: totalSteps } as unknown as Record<string, unknown>,
       reason,
       savedAt: new Date().toISOString(),
@@ -263,6 +270,7 @@ async function trainInFolder(
         bestPsnr = m.psnr;
         bestStep = step;
       }
+      early.update(step, m.psnr);
       lastVal = { psnr: m.psnr, ssim: m.ssim };
       history.psnr.push([step, m.psnr]);
       history.ssim.push([step, m.ssim]);
@@ -370,10 +378,17 @@ async function trainInFolder(
           `step ${step}/${totalSteps} ${bar(step / totalSteps)} ${pct}% | loss ${lossValue.toFixed(4)} (${fmtTerms(termRecord)}) | lr ${rate.toExponential(2)} | ${throughput.toFixed(2)} img/s | ETA ${formatDuration(eta)}`,
           step % logEvery === 0 || step === totalSteps,
         );
-        if (step % o.valEvery === 0 || step === totalSteps) await validate(step);
-        if (step % saveEvery === 0 || step === totalSteps) {
+        const validated = step % o.valEvery === 0 || step === totalSteps;
+        if (validated) await validate(step);
+        const stale = validated && early.stale(step);
+        if (step % saveEvery === 0 || step === totalSteps || stale) {
           await saveCheckpoint(lastDir, model, optimizer, state(step, 'last'));
           lastSavedStep = step;
+        }
+        if (stale && step < totalSteps) {
+          status = 'early-stopped';
+          message = `stopped early at step ${step}/${totalSteps}: validation PSNR has not risen by ${o.minDelta} dB or more for ${early.since(step)} steps (--patience ${o.patience}); best ${bestPsnr?.toFixed(2)} dB at step ${bestStep}, kept in ${join(o.out, 'best')}; last/ saved`;
+          break;
         }
       }
     } catch (e) {
@@ -406,7 +421,8 @@ async function trainInFolder(
       message += `. Last good checkpoint kept: ${kept}. Try a lower --lr or --clip-norm.`;
     }
     await log({
-      type: status === 'done' ? 'end' : status,
+      type: status === 'done' || status === 'early-stopped' ? 'end' : status,
+      reason: status === 'early-stopped' ? 'early-stopped' : undefined,
       step,
       bestPsnr,
       bestStep,
