@@ -26,23 +26,42 @@ async function headerSize(path: string): Promise<{ width: number; height: number
   return { width: meta.width, height: meta.height };
 }
 
+/** Images to check: a source's first `count` items (all by default), each at least `minSize` on each side. */
+export interface ImageCheck {
+  source: PairSource;
+  minSize: number;
+  count?: number;
+  /** What the images are, for the message ('training', 'validation'). */
+  role: string;
+}
+
+const filesOf = (source: PairSource, count = Infinity) =>
+  source.kind === 'pairs'
+    ? source.pairs.slice(0, count).flatMap((p) => [p.input, p.target])
+    : source.photos.slice(0, count);
+
 /**
- * Check every training image before step 1 (readable, not empty, a decodable header, at least `crop` on each side),
- * so a bad file stops the run before any work rather than hours in. Throws one line listing every bad file.
+ * Check every training and validation image before step 1 (readable, not empty, a decodable header, big enough), so
+ * a bad file stops the run before anything is written or trained rather than hours in. Throws one line listing
+ * every bad file.
  */
-export async function checkTrainingImages(source: PairSource, crop: number, concurrency = 8): Promise<void> {
-  const files = source.kind === 'pairs' ? source.pairs.flatMap((p) => [p.input, p.target]) : source.photos.slice();
-  const bad: { path: string; problem: string }[] = [];
+export async function checkRunImages(checks: ImageCheck[], concurrency = 8): Promise<void> {
+  const files = checks.flatMap((c) => filesOf(c.source, c.count).map((path) => ({ path, check: c })));
+  const bad: { path: string; problem: string; role: string }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
-      const path = files[next++]!;
+      const { path, check } = files[next++]!;
       try {
         const { width, height } = await headerSize(path);
-        if (width < crop || height < crop)
-          bad.push({ path, problem: `image ${width}x${height} is smaller than the crop ${crop}x${crop}` });
+        if (width < check.minSize || height < check.minSize)
+          bad.push({
+            path,
+            role: check.role,
+            problem: `image ${width}x${height} is smaller than ${check.minSize}x${check.minSize} (${check.role})`,
+          });
       } catch (e) {
-        bad.push({ path, problem: firstLine(e) });
+        bad.push({ path, role: check.role, problem: firstLine(e) });
       }
     }
   };
@@ -50,7 +69,8 @@ export async function checkTrainingImages(source: PairSource, crop: number, conc
   if (!bad.length) return;
   if (bad.length === 1) throw new InputError(bad[0]!.path, bad[0]!.problem);
   bad.sort((a, b) => (a.path < b.path ? -1 : 1));
+  const roles = [...new Set(bad.map((b) => b.role))].sort().join(' and ');
   const listed = bad.slice(0, 10).map((b) => `${b.path}: ${b.problem}`);
   const more = bad.length > 10 ? `; and ${bad.length - 10} more` : '';
-  throw new InputError(`${bad.length} training images`, `cannot be used: ${listed.join('; ')}${more}`);
+  throw new InputError(`${bad.length} ${roles} images`, `cannot be used: ${listed.join('; ')}${more}`);
 }

@@ -57,10 +57,16 @@ export async function lockRunFolder(dir: string, reporter: Reporter): Promise<()
 export async function claimNewRunFolder(dir: string, overwrite: boolean, reporter: Reporter): Promise<void> {
   const entries = existsSync(dir) ? readdirSync(dir).filter((n) => n !== LOCK) : [];
   if (!entries.length) return;
-  if (!overwrite)
+  if (!overwrite) {
+    const listed = `${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ', ...' : ''}`;
+    // A run that stopped before its first checkpoint cannot be resumed: do not suggest it.
+    const resumable = entries.includes('best') || entries.includes('last');
     throw new UsageError(
-      `--out ${dir} is not empty (${entries.slice(0, 4).join(', ')}${entries.length > 4 ? ', ...' : ''}): continue its run with --resume ${dir}, replace it with --overwrite, or choose another --out`,
+      resumable
+        ? `--out ${dir} is not empty (${listed}): continue its run with --resume ${dir}, replace it with --overwrite, or choose another --out`
+        : `--out ${dir} is not empty (${listed}) but holds no checkpoint to resume: replace it with --overwrite, or choose another --out`,
     );
+  }
   const gone = entries.filter((n) => RUN_FILES.includes(n) || isRunTemp(n));
   for (const n of gone) await rm(join(dir, n), { recursive: true, force: true });
   if (gone.length) reporter.warn(`--overwrite: removed the previous run in ${dir} (${gone.join(', ')})`);

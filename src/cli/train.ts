@@ -22,7 +22,7 @@ import { AdamW } from './adamw';
 import { UsageError } from './args';
 import { EarlyStopping } from './early-stopping';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
-import { checkTrainingImages } from './check-images';
+import { checkRunImages } from './check-images';
 import { claimNewRunFolder, lockRunFolder } from './run-folder';
 import { trainingCurves } from './curves';
 import { evaluateSamples, meanScores } from './evaluate';
@@ -33,7 +33,7 @@ import { withSeededRandom } from './seeded-random';
 import { ParallelGradients } from '../parallel/parallel-gradients';
 import { holdOut, openSource } from './sources';
 import { readHistory, type LogEvent } from './train-log';
-import { effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './train-options';
+import { MIN_CROP, effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './train-options';
 
 export { TRAIN_DEFAULTS, type TrainOptions } from './train-options';
 import { firstLine } from '../data/errors';
@@ -116,8 +116,12 @@ async function trainInFolder(
     valSource = split.val;
     valLabel = `${o.valCount} held out from the training set`;
   }
-  await checkTrainingImages(trainSource, o.crop);
   if (sourceSize(valSource) === 0) throw new InputError(valLabel, 'holds no validation images');
+  // Every image the run will read, checked before anything is written (validation: SSIM's 11x11 window at least).
+  await checkRunImages([
+    { source: trainSource, minSize: o.crop, role: 'training' },
+    { source: valSource, minSize: o.valCrop || MIN_CROP, count: o.valMax, role: 'validation' },
+  ]);
   const trainSize = sourceSize(trainSource);
   const totalSteps = o.steps ?? (o.epochs !== undefined ? Math.ceil((o.epochs * trainSize) / o.batch) : 1000);
   const warmupSteps = o.warmupSteps ?? Math.max(1, Math.round(totalSteps * 0.05));
@@ -418,7 +422,13 @@ async function trainInFolder(
         : existsSync(join(o.out, 'best'))
           ? `${join(o.out, 'best')} (step ${bestStep})`
           : 'none yet';
-      message += `. Last good checkpoint kept: ${kept}. Try a lower --lr or --clip-norm.`;
+      // Failing on the first update after a resume points at the resumed state, not at the learning rate (which a
+      // resumed run cannot change anyway).
+      const advice =
+        resumeFrom && step === startStep
+          ? `The first update after resuming failed: the optimizer state of ${resumeFrom.dir} may be corrupt; start a new run from its weights without it: masr-net train --init ${resumeFrom.dir} --out NEW_DIR (plus the run's options)`
+          : 'Try a lower --lr or --clip-norm';
+      message += `. Last good checkpoint kept: ${kept}. ${advice}.`;
     }
     await log({
       type: status === 'done' || status === 'early-stopped' ? 'end' : status,

@@ -72,6 +72,19 @@ async function ctrlC(command: string, args: string[], out: string) {
   } finally {
     if (!sent) process.kill(-child.pid!, 'SIGKILL');
   }
+  // The launcher exiting is not the end: under load the tsx CLI may give up on its child after ~60 ms while the
+  // trainer, in the same group, is still finishing its step and its save. Wait for the whole group to be gone
+  // (whatever the machine's speed), so last/ is read after the save and no process is left behind.
+  const groupAlive = () => {
+    try {
+      process.kill(-child.pid!, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (let waited = 0; groupAlive() && waited < 600_000; waited += 200) await new Promise((r) => setTimeout(r, 200));
+  expect(groupAlive(), 'a process of the interrupted run was left running').toBe(false);
   return text;
 }
 
@@ -251,7 +264,7 @@ describe('runs and checkpoints are never lost', () => {
       const r = await train(['--resume', dir, '--steps', '3']);
       expect(r.code).toBe(3);
       expect(r.text).toMatch(
-        /the weights became NaN or Inf in the update of step 2 .*stopped without saving them\. Last good checkpoint kept: .*last \(step 2\)/,
+        /the weights became NaN or Inf in the update of step 2 .*stopped without saving them\. Last good checkpoint kept: .*last \(step 2\)\. The first update after resuming failed: the optimizer state of .* may be corrupt; start a new run from its weights without it: masr-net train --init /,
       );
       expect(Buffer.compare(readFileSync(join(dir, 'last/weights.bin')), before)).toBe(0);
       expect(trainerState(join(dir, 'last')).step).toBe(2);
@@ -286,6 +299,21 @@ describe('runs and checkpoints are never lost', () => {
         /2 training images: cannot be used: .*p1\.png: file is empty; .*p3\.png: cannot decode image \(.*\)$/,
       );
       expect(existsSync(join(out, 'best'))).toBe(false);
+    });
+
+    it('bad validation images held out from the same folder are listed too, and nothing is written', async () => {
+      const dir = join(tmp.dir, 'bad-val-photos');
+      cpSync(photos, dir, { recursive: true });
+      writeFileSync(join(dir, 'p1.png'), '');
+      writeFileSync(join(dir, 'p4.png'), 'not an image'); // the last photo: held out for validation (--val-count 1)
+      const out = join(tmp.dir, 'bad-val-run');
+      const r = await train(['--photos', dir, '--steps', '3', '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.last).toMatch(
+        /2 training and validation images: cannot be used: .*p1\.png: file is empty; .*p4\.png: cannot decode image \(.*\)$/,
+      );
+      // Nothing written, so the same command runs once the files are fixed.
+      expect(existsSync(out) ? readdirSync(out).filter((n) => n !== '.lock') : []).toEqual([]);
     });
 
     it('one that goes bad during the run stops it with last/ saved', async () => {
