@@ -6,9 +6,9 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
     name: 'lowlight-v1',
     preset: 'lolv1',
     file: 'lowlight-v1.safetensors',
-    sha256: '7ba29b7d670f9235f40dd23faf50a181e309d8d725def7e354006adef84fb0af',
+    sha256: 'a17aa6d1978c8a21679bf95c0299424385268d1f56b0c3727df818cad5ab987f',
     bytes: 9887322,
     description:
-      'MASR-Net lolv1 trained from scratch on synthetic lowlight-v2 pairs (recipes/lowlight-v1.json); interim checkpoint',
+      'MASR-Net lolv1 (the faithful preset) trained from scratch with recipes/lowlight-v1.json: lowlight-v2 pairs of CBSD68 + Sun_Hays80; best validation (McMaster + Set14, lowlight-v1) at step 1250 of 6000 (training continues)',
   },
 };
