@@ -38,18 +38,18 @@ export function searchableNames(): string[] {
 }
 
 /** Throws one line naming the parameter at fault. */
-export function validateSpace(space: SearchSpace): void {
-  if (space.length === 0) throw new Error('search space: no parameters');
+export function validateSpace(space: SearchSpace, label = 'search space'): void {
+  if (space.length === 0) throw new Error(`${label}: no parameters`);
   const names = searchableNames();
   const seen = new Set<string>();
   for (const p of space) {
     if (!names.includes(p.name))
-      throw new Error(`search space: unknown parameter '${p.name}' (expected one of ${names.join(', ')})`);
-    if (seen.has(p.name)) throw new Error(`search space: '${p.name}' is given twice`);
+      throw new Error(`${label}: unknown parameter '${p.name}' (expected one of ${names.join(', ')})`);
+    if (seen.has(p.name)) throw new Error(`${label}: '${p.name}' is given twice`);
     seen.add(p.name);
     if (!(Number.isFinite(p.low) && Number.isFinite(p.high) && p.low < p.high))
-      throw new Error(`search space: '${p.name}' needs finite low < high, got ${p.low}..${p.high}`);
-    if (p.log && !(p.low > 0)) throw new Error(`search space: '${p.name}' on a log scale needs low > 0, got ${p.low}`);
+      throw new Error(`${label}: '${p.name}' needs finite low < high, got ${p.low}..${p.high}`);
+    if (p.log && !(p.low > 0)) throw new Error(`${label}: '${p.name}' on a log scale needs low > 0, got ${p.low}`);
   }
 }
 
@@ -70,7 +70,7 @@ export function parseSpace(text: string): SearchSpace {
         throw new Error(`--space: cannot read '${entry}' (expected name=low:high or name=low:high:log)`);
       return { name: m[1]!, low, high, log: m[4] === 'log' };
     });
-  validateSpace(space);
+  validateSpace(space, '--space');
   return space;
 }
 
