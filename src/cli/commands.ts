@@ -178,6 +178,11 @@ export const SEARCH_SPECS: OptionSpecs = {
   },
   'reduction-factor': { type: 'int', default: 3, help: 'Hyperband: each rung keeps the best 1/N' },
   'startup-trials': { type: 'int', default: 4, help: 'random trials before the TPE sampler takes over' },
+  'grad-workers': {
+    type: 'int',
+    default: 0,
+    help: 'as train --grad-workers: 1 trains each trial on both cores of a 2-core machine',
+  },
   ...BACKEND,
 };
 

@@ -154,6 +154,7 @@ const COMMANDS: Record<string, Command> = {
             valMax: Number(v.valMax),
             valCrop: Number(v.valCrop),
             valEvery: Number(v.valEvery),
+            gradWorkers: Number(v.gradWorkers),
           },
           minResource: Number(v.minResource),
           reductionFactor: Number(v.reductionFactor),
