@@ -71,6 +71,12 @@ export async function runStudy(
       throw new Error(
         `${options.path}: the study was started with seed ${state.header.seed} and space ${formatSpace(state.header.space)}; continue it with the same, or start a new study file`,
       );
+    // Trials of another budget or base would not be comparable with the ones already there.
+    const was = JSON.stringify(state.header.settings);
+    if (was !== JSON.stringify(options.settings ?? {}))
+      throw new Error(
+        `${options.path}: the study was started with other trial settings (${was}); continue it with the same options, or start a new study file`,
+      );
     const done = state.trials.filter((t) => t.status !== 'running').length;
     info(
       `study ${options.path}: continuing, ${done} trial(s) finished${state.skipped ? `, ${state.skipped} unreadable line(s) skipped` : ''}`,

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeImage } from '../data/index';
 import type { Reporter } from '../cli/reporter';
+import { lockRunFolder } from '../cli/run-folder';
 import type { TrainOptions } from '../cli/train';
 import { searchPlot } from './plot';
 import { bestConfig, trialsJson, trialsTable } from './report';
@@ -53,6 +54,21 @@ export async function runSearch(
     );
   await mkdir(o.dir, { recursive: true });
   const study = join(o.dir, 'study.jsonl');
+  // One process per study: two appending to one file would run the same trial numbers twice.
+  const release = await lockRunFolder(o.dir, hooks.reporter);
+  try {
+    return await searchLocked(o, space, study, hooks);
+  } finally {
+    await release();
+  }
+}
+
+async function searchLocked(
+  o: SearchOptions,
+  space: SearchSpace,
+  study: string,
+  hooks: { reporter: Reporter; signal?: AbortSignal },
+): Promise<SearchResult> {
   const { state, interrupted } = await runStudy(
     {
       path: study,

@@ -65,12 +65,15 @@ describe('study file', () => {
     expect(again.calls).toEqual([6]);
   });
 
-  it('refuses to continue a study with another seed or space, in one line', async () => {
+  it('refuses to continue a study with another seed, space or trial settings, in one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'masr-study-'));
     const path = join(dir, 's.jsonl');
     await runStudy(options(path, 1), counting().objective);
     await expect(runStudy({ ...options(path, 2), seed: 12 }, counting().objective)).rejects.toThrow(
       /started with seed 11 .*start a new study file/,
+    );
+    await expect(runStudy({ ...options(path, 2), settings: { steps: 9 } }, counting().objective)).rejects.toThrow(
+      /started with other trial settings \(\{\}\); continue it with the same options/,
     );
     appendFileSync(path, 'not json\n');
     expect((await readStudy(path)).skipped).toBe(1);

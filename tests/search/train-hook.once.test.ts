@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTrain } from '../../src/cli/train';
 import { tempDir } from '../data/helpers';
@@ -13,6 +14,7 @@ describe('runTrain hooks.onValidation', () => {
   it("stops the run after the validation where it says 'stop', with status 'stopped' and last/ saved", async () => {
     const out = join(tmp.dir, 'run');
     const seen: number[] = [];
+    const tensorsBefore = tf.memory().numTensors;
     const r = await runTrain(
       {
         photos: join(tmp.dir, 'photos'),
@@ -35,6 +37,7 @@ describe('runTrain hooks.onValidation', () => {
         },
       },
     );
+    expect(tf.memory().numTensors).toBe(tensorsBefore); // a stopped run releases all it made
     expect(seen).toEqual([0, 2, 4]);
     expect(r.status).toBe('stopped');
     expect(r.step).toBe(4);
