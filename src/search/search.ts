@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeImage } from '../data/index';
 import type { Reporter } from '../cli/reporter';
 import { lockRunFolder } from '../cli/run-folder';
+import { UsageError } from '../cli/args';
 import type { TrainOptions } from '../cli/train';
 import { searchPlot } from './plot';
 import { bestConfig, trialsJson, trialsTable } from './report';
@@ -47,9 +48,19 @@ export async function runSearch(
   hooks: { reporter: Reporter; signal?: AbortSignal },
 ): Promise<SearchResult> {
   const space = o.space ?? DEFAULT_SPACE;
+  // Checked before anything is written: a bad option leaves no study folder behind.
+  const int = (v: number, min: number) => Number.isInteger(v) && v >= min;
+  if (!int(o.trials, 1)) throw new UsageError(`--trials must be an integer >= 1, got ${o.trials}`);
+  if (!int(o.budget.steps, 1)) throw new UsageError(`--steps must be an integer >= 1, got ${o.budget.steps}`);
+  if (!int(o.minResource, 0))
+    throw new UsageError(`--min-resource must be an integer >= 0 steps (0 = no pruning), got ${o.minResource}`);
+  if (!int(o.reductionFactor, 2))
+    throw new UsageError(`--reduction-factor must be an integer >= 2, got ${o.reductionFactor}`);
+  if (o.sampler?.startup !== undefined && !int(o.sampler.startup, 0))
+    throw new UsageError(`--startup-trials must be an integer >= 0, got ${o.sampler.startup}`);
   const valEvery = o.budget.valEvery ?? o.base.train.valEvery;
   if (o.minResource > 0 && valEvery !== undefined && o.minResource % valEvery !== 0)
-    throw new Error(
+    throw new UsageError(
       `--min-resource ${o.minResource} must be a multiple of --val-every ${valEvery} (the pruner judges at validations)`,
     );
   await mkdir(o.dir, { recursive: true });

@@ -77,6 +77,26 @@ describe('masr-net search', () => {
     const r = await runCliWasm(['search', '--config', 'x.json', '--space', 'lr=1:0.5']);
     expect(r.code).toBe(2);
     expect(r.last).toMatch(/error: --space: 'lr' needs finite low < high, got 1\.\.0\.5/);
+    for (const [flag, value, message] of [
+      ['--trials', '0', /--trials must be an integer >= 1, got 0/],
+      ['--reduction-factor', '1', /--reduction-factor must be an integer >= 2, got 1/],
+      ['--min-resource', '5', /--min-resource 5 must be a multiple of --val-every 27/],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'masr-search-bad-'));
+      writeFileSync(join(dir, 'base.json'), '{"train": {}}');
+      const bad = await runCliWasm([
+        'search',
+        '--config',
+        join(dir, 'base.json'),
+        '--study',
+        join(dir, 's'),
+        flag,
+        value,
+      ]);
+      expect(bad.code).toBe(2);
+      expect(bad.last).toMatch(message);
+      expect(existsSync(join(dir, 's'))).toBe(false);
+    }
     const none = await runCliWasm(['search']);
     expect(none.last).toMatch(/search needs --recipe or --config/);
     const unknown = await runCliWasm(['search', '--config', 'x.json', '--space', 'foo=1:2']);
