@@ -141,6 +141,51 @@ export const TRAIN_SPECS: OptionSpecs = {
   ...BACKEND,
 };
 
+export const SEARCH_SPECS: OptionSpecs = {
+  study: {
+    type: 'string',
+    metavar: 'DIR',
+    default: 'runs/search',
+    help: 'study folder: study.jsonl (continued if there), trials/, trials.txt, trials.json, search.png, best-config.json',
+  },
+  recipe: {
+    type: 'string',
+    metavar: 'NAME|FILE',
+    help: 'the training recipe the trials share (data, split, validation, model), e.g. lowlight-v1',
+  },
+  config: {
+    type: 'string',
+    metavar: 'FILE',
+    help: 'a {"model": {...}, "train": {...}} file over the recipe (or instead of it)',
+  },
+  trials: { type: 'int', default: 12, help: 'trials the study should hold (finished ones count when continuing)' },
+  seed: { type: 'int', default: 3407, help: 'study seed (each trial draws from hash(seed, trial number))' },
+  space: {
+    type: 'string',
+    metavar: 'SPEC',
+    help: "searched options, name=low:high[:log],... (default the reference's: lr=6.5e-5:7.8e-5:log,lossWeights.psnr=0.08:0.12,lossWeights.lab=0.006:0.015,lossWeights.charbonnier=1.48:1.58)",
+  },
+  steps: { type: 'int', default: 243, help: 'training steps of a full trial' },
+  crop: { type: 'int', default: 64, help: 'training crop of the trials' },
+  batch: { type: 'int', help: "images per step (default: the recipe's)" },
+  'val-max': { type: 'int', default: 8, help: 'validation images per check (the first ones of the recipe set)' },
+  'val-crop': { type: 'int', default: 128, help: 'centre crop of validation images (0 = full size)' },
+  'val-every': { type: 'int', default: 27, help: 'validate (and report to the pruner) every N steps' },
+  'min-resource': {
+    type: 'int',
+    default: 27,
+    help: 'steps before the first pruning cut (a multiple of --val-every; 0 = no pruning)',
+  },
+  'reduction-factor': { type: 'int', default: 3, help: 'Hyperband: each rung keeps the best 1/N' },
+  'startup-trials': { type: 'int', default: 4, help: 'random trials before the TPE sampler takes over' },
+  'grad-workers': {
+    type: 'int',
+    default: 0,
+    help: 'as train --grad-workers: 1 trains each trial on both cores of a 2-core machine',
+  },
+  ...BACKEND,
+};
+
 export const TEST_SPECS: OptionSpecs = {
   ...SOURCE,
   split: { type: 'string', choices: ['train', 'test'], default: 'test', help: 'dataset split to evaluate' },

@@ -8,6 +8,7 @@ import {
   DEMO_SPECS,
   ENHANCE_SPECS,
   PARITY_SPECS,
+  SEARCH_SPECS,
   TEST_SPECS,
   TRAIN_SPECS,
   startBackend,
@@ -21,6 +22,7 @@ import { pretrainedNames } from '../models/index';
 import { consoleReporter, type Reporter } from './reporter';
 import { runTest } from './test-run';
 import { runTrain, type TrainOptions } from './train';
+import { parseSpace, runSearch } from '../search/index';
 
 /** Exit statuses: 0 ok, 1 bad input or failure, 2 usage, 3 NaN loss, 130 interrupted (as shells report Ctrl-C). */
 export const EXIT = { ok: 0, error: 1, usage: 2, nan: 3, interrupted: 130 } as const;
@@ -72,6 +74,15 @@ function modelSource(values: ParsedValues, reporter: Reporter): string {
   return `${PRETRAINED_PREFIX}${name}`;
 }
 
+/** Run a parser whose errors are about the user's option: report them as usage errors. */
+function parseUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 function noPositionals(positionals: string[], command: string): void {
   if (positionals.length)
     throw new UsageError(`${command}: unexpected argument '${positionals[0]}' (options start with --)`);
@@ -108,6 +119,62 @@ const COMMANDS: Record<string, Command> = {
       }
       ctx.reporter.info(result.message);
       return result.status === 'interrupted' ? EXIT.interrupted : EXIT.ok;
+    },
+  },
+  search: {
+    usage: 'masr-net search (--recipe NAME|FILE | --config FILE) [--study DIR] [--trials N] [options]',
+    description:
+      'Hyperparameter search over short training runs: TPE sampling after a few random trials, Hyperband pruning on\n' +
+      'the validation PSNR, seeded. The study (--study DIR/study.jsonl) is append-only: run the same command again to\n' +
+      'continue a stopped study. Writes trials.txt, trials.json, search.png and best-config.json (for train --config).',
+    specs: SEARCH_SPECS,
+    async run(v, pos, given, ctx) {
+      noPositionals(pos, 'search');
+      if (!v.recipe && !v.config)
+        throw new UsageError('search needs --recipe or --config (the data and validation the trials train on)');
+      const space = v.space === undefined ? undefined : parseUsage(() => parseSpace(String(v.space)));
+      const recipe = v.recipe ? await readModelConfigFile(recipePath(String(v.recipe))) : {};
+      const fromFile = v.config ? await readModelConfigFile(String(v.config)) : {};
+      const base = {
+        train: { ...(recipe.train as Partial<TrainOptions>), ...(fromFile.train as Partial<TrainOptions>) },
+        model: fromFile.model ?? recipe.model,
+      };
+      await startBackend(String(v.backend), Number(v.threads), (l) => ctx.reporter.info(l));
+      const r = await runSearch(
+        {
+          dir: String(v.study),
+          trials: Number(v.trials),
+          seed: Number(v.seed),
+          space,
+          base,
+          budget: {
+            steps: Number(v.steps),
+            crop: Number(v.crop),
+            ...(v.batch !== undefined ? { batch: Number(v.batch) } : {}),
+            valMax: Number(v.valMax),
+            valCrop: Number(v.valCrop),
+            valEvery: Number(v.valEvery),
+            gradWorkers: Number(v.gradWorkers),
+          },
+          minResource: Number(v.minResource),
+          reductionFactor: Number(v.reductionFactor),
+          sampler: { startup: Number(v.startupTrials) },
+        },
+        { reporter: ctx.reporter, signal: ctx.signal },
+      );
+      ctx.reporter.info(readFileSync(r.files.table, 'utf8').trimEnd());
+      if (r.best)
+        ctx.reporter.info(
+          `best: trial ${r.best.trial}, validation PSNR ${r.best.score!.toFixed(3)} dB with ${Object.entries(
+            r.best.values,
+          )
+            .map(([k, x]) => `${k} ${x.toPrecision(4)}`)
+            .join(', ')}`,
+        );
+      ctx.reporter.info(
+        `wrote ${[r.files.table, r.files.json, r.files.plot, r.files.config].filter(Boolean).join(', ')}${r.interrupted ? ` (interrupted: run the same command to continue ${r.files.study})` : ''}`,
+      );
+      return r.interrupted ? EXIT.interrupted : EXIT.ok;
     },
   },
   test: {

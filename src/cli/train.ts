@@ -44,11 +44,22 @@ export interface TrainHooks {
   signal?: AbortSignal;
   /** Testing aid: pretend the loss is NaN at this step. */
   nanAtStep?: number;
+  /**
+   * Called after each validation (step 0 included); 'stop' ends the run there with status 'stopped' and last/ saved.
+   * A hyperparameter search prunes trials with it.
+   */
+  onValidation?: (
+    step: number,
+    scores: { psnr: number; ssim: number },
+  ) => 'continue' | 'stop' | Promise<'continue' | 'stop'>;
 }
 
 export interface TrainResult {
-  /** 'early-stopped': validation stopped improving for `patience` steps (best/ holds the best model). */
-  status: 'done' | 'early-stopped' | 'interrupted' | 'nan';
+  /**
+   * 'early-stopped': validation stopped improving for `patience` steps (best/ holds the best model); 'stopped':
+   * `hooks.onValidation` said so.
+   */
+  status: 'done' | 'early-stopped' | 'stopped' | 'interrupted' | 'nan';
   /** Completed steps. */
   step: number;
   totalSteps: number;
@@ -283,6 +294,7 @@ async function trainInFolder(
         `  val @ step ${step}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)} (GT-mean ${m.psnrGtMean.toFixed(2)} dB / ${m.ssimGtMean.toFixed(4)}) on ${m.count} images${improved ? ' — best so far, saved best/' : ''}`,
       );
       if (improved) await saveCheckpoint(join(o.out, 'best'), model, optimizer, state(step, 'best'));
+      if ((await hooks.onValidation?.(step, lastVal)) === 'stop') stopAt = step;
     };
     const writeCurves = async () => {
       const path = join(o.out, 'curves.png');
@@ -295,12 +307,13 @@ async function trainInFolder(
     let step = startStep;
     let stepSeconds: number | undefined;
     let lastSavedStep = startStep;
+    let stopAt: number | null = null;
     const runStart = performance.now();
     // A fresh run starts with a validation of the untrained model: the baseline point of the PSNR curve.
     if (startStep === 0 && !hooks.signal?.aborted) await validate(0);
     const lastDir = join(o.out, 'last');
     try {
-      while (step < totalSteps) {
+      while (step < totalSteps && stopAt === null) {
         if (hooks.signal?.aborted) {
           status = 'interrupted';
           break;
@@ -384,11 +397,12 @@ async function trainInFolder(
         );
         const validated = step % o.valEvery === 0 || step === totalSteps;
         if (validated) await validate(step);
-        const stale = validated && early.stale(step);
+        const stale = validated && (early.stale(step) || stopAt === step);
         if (step % saveEvery === 0 || step === totalSteps || stale) {
           await saveCheckpoint(lastDir, model, optimizer, state(step, 'last'));
           lastSavedStep = step;
         }
+        if (stopAt !== null) break;
         if (stale && step < totalSteps) {
           status = 'early-stopped';
           message = `stopped early at step ${step}/${totalSteps}: validation PSNR has not risen by ${o.minDelta} dB or more for ${early.since(step)} steps (--patience ${o.patience}); best ${bestPsnr?.toFixed(2)} dB at step ${bestStep}, kept in ${join(o.out, 'best')}; last/ saved`;
@@ -412,6 +426,10 @@ async function trainInFolder(
       await log({ type: 'error', step, message: firstLine(e) }).catch(() => undefined);
       throw e;
     }
+    if (status === 'done' && stopAt !== null && step < totalSteps) {
+      status = 'stopped';
+      message = `stopped at step ${step}/${totalSteps} by the caller (onValidation); best ${bestPsnr?.toFixed(2)} dB at step ${bestStep}`;
+    }
     if (status === 'interrupted') {
       await saveCheckpoint(join(o.out, 'last'), model, optimizer, state(step, 'interrupted'));
       lastSavedStep = step;
@@ -431,8 +449,8 @@ async function trainInFolder(
       message += `. Last good checkpoint kept: ${kept}. ${advice}.`;
     }
     await log({
-      type: status === 'done' || status === 'early-stopped' ? 'end' : status,
-      reason: status === 'early-stopped' ? 'early-stopped' : undefined,
+      type: status === 'done' || status === 'early-stopped' || status === 'stopped' ? 'end' : status,
+      reason: status === 'early-stopped' || status === 'stopped' ? status : undefined,
       step,
       bestPsnr,
       bestStep,

@@ -23,3 +23,4 @@ export { heatmap, viridis } from '../cli/heatmap';
 export { trainingCurves } from '../cli/curves';
 export { drawText } from '../cli/draw';
 export { ParallelGradients, type ParallelGradientsOptions } from '../parallel/parallel-gradients';
+export * from '../search/index';
