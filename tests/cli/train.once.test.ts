@@ -253,7 +253,10 @@ describe('masr-net train', () => {
       '1',
     ]);
     expect(r.code).toBe(1);
-    expect(r.text).toMatch(/warning: error: .*p\d\.png: image 32x24 is smaller than the crop 64x64$/);
+    // Checked up front, all of them: the training crops and the held-out validation image (default --val-crop 256).
+    expect(r.text).toMatch(
+      /warning: error: 5 training and validation images: cannot be used: .*p0\.png: image 32x24 is smaller than 64x64 \(training\); .*p4\.png: image 32x24 is smaller than 256x256 \(validation\)$/,
+    );
     r = await run(['--resume', join(tmp.dir, 'nothing-here')]);
     expect(r.code).toBe(1);
     expect(r.text).toMatch(/nothing-here: checkpoint not found/);
