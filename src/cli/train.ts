@@ -128,10 +128,11 @@ async function trainInFolder(
     valLabel = `${o.valCount} held out from the training set`;
   }
   if (sourceSize(valSource) === 0) throw new InputError(valLabel, 'holds no validation images');
-  // Every image the run will read, checked before anything is written (validation: SSIM's 11x11 window at least).
+  // Every image the run will read, checked before anything is written. Validation centre crops keep a smaller image
+  // whole, so those need only SSIM's 11x11 window.
   await checkRunImages([
     { source: trainSource, minSize: o.crop, role: 'training' },
-    { source: valSource, minSize: o.valCrop || MIN_CROP, count: o.valMax, role: 'validation' },
+    { source: valSource, minSize: MIN_CROP, count: o.valMax, role: 'validation' },
   ]);
   const trainSize = sourceSize(trainSource);
   const totalSteps = o.steps ?? (o.epochs !== undefined ? Math.ceil((o.epochs * trainSize) / o.batch) : 1000);
