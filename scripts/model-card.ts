@@ -19,6 +19,8 @@ import { loadModel } from '../src/cli/model-source';
 import {
   LOWLIGHT_V1,
   LOWLIGHT_V2,
+  Rng,
+  applyLowLight,
   equalizeValue,
   gammaToMean,
   inverseExposureOracle,
@@ -116,15 +118,12 @@ const harm = { undarkened: [] as number[], oneStopInput: [] as number[], oneStop
 for (let i = 0; i < photos.length; i++) {
   const target = clean[i]!;
   harm.undarkened.push(score(enhanceImage(model, target), target).psnr);
-  const under = inverseExposureOracle(target, target, {
-    protocol: LOWLIGHT_V1,
-    seed: 0,
-    exposureStops: -1, // the oracle divides by 2^-s: s = -1 multiplies by 1/2, i.e. one stop under
-    gains: [1, 1, 1],
-    shotNoise: 0,
-    readNoise: 0,
-  });
-  const quantised = { ...under, data: under.data.map((v) => Math.round(v * 255) / 255) };
+  // lowlight-v1's own darkening with one stop, neutral gains and no noise (it quantises to 8 bits as the protocol does).
+  const quantised = applyLowLight(
+    target,
+    { protocol: LOWLIGHT_V1, seed: 0, exposureStops: 1, gains: [1, 1, 1], shotNoise: 0, readNoise: 0 },
+    new Rng(0),
+  );
   harm.oneStopInput.push(score(quantised, target).psnr);
   harm.oneStopModel.push(score(enhanceImage(model, quantised), target).psnr);
 }

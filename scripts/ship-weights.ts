@@ -1,8 +1,8 @@
 /**
- * Ship a trained checkpoint as package weights: load it, export the reference-keyed state_dict, store it as float16
- * safetensors in weights/<name>.safetensors, and record its sha256 in src/models/pretrained-registry.ts.
+ * Ship a trained checkpoint as package weights: load it, export the reference-keyed state_dict, store it as safetensors
+ * (float32; --float16 halves the file but moved lowlight-v1's outputs by up to 11/255, see docs/model-card.md) in weights/<name>.safetensors, and record its sha256 in src/models/pretrained-registry.ts.
  *
- *   npx tsx scripts/ship-weights.ts <checkpoint-dir> <name> "<description>" [--float32]
+ *   npx tsx scripts/ship-weights.ts <checkpoint-dir> <name> "<description>" [--float16]
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,13 +15,13 @@ import type { PretrainedEntry } from '../src/models/pretrained';
 
 const [checkpoint, name, description, flag] = process.argv.slice(2);
 if (!checkpoint || !name || !description) {
-  console.error('usage: npx tsx scripts/ship-weights.ts <checkpoint-dir> <name> "<description>" [--float32]');
+  console.error('usage: npx tsx scripts/ship-weights.ts <checkpoint-dir> <name> "<description>" [--float16]');
   process.exit(2);
 }
 await selectBackend('cpu');
 const { model, source } = await loadModel(checkpoint);
 const f32 = model.toSafetensors();
-const bytes = flag === '--float32' ? f32 : safetensorsToFloat16(f32);
+const bytes = flag === '--float16' ? safetensorsToFloat16(f32) : f32;
 const file = `${name}.safetensors`;
 mkdirSync('weights', { recursive: true });
 writeFileSync(join('weights', file), bytes);
