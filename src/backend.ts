@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmOverrides } from './kernels/wasm-overrides';
+import { isNode } from './node-builtins';
 import { startThreadedWasm, wasmPackageRoot } from './wasm-threads';
 import './register-gradients';
 
-/** The tfjs backends masr-net knows how to start, fastest first. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** The tfjs backends masr-net knows how to start. `webgl`/`webgpu` are browser backends, started only on request. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgl' | 'webgpu';
 
 export interface BackendChoice {
   /** The backend now active (`tf.getBackend()`). */
@@ -13,9 +14,28 @@ export interface BackendChoice {
   reason: string;
 }
 
+/** What `import * as wasm from '@tensorflow/tfjs-backend-wasm'` gives (the parts selectBackend uses). */
+export interface WasmBackendModule {
+  setWasmPaths(path: string | Record<string, string>, usePlatformFetch?: boolean): void;
+}
+
+/**
+ * Backend packages your code imported itself, by backend name. In a page a bundler only includes what is imported
+ * statically, so import the backend there and hand it over: `selectBackend('wasm', { modules: { wasm } })`. A
+ * backend registered by such an import is found without this too, but `wasmPaths` needs the wasm module.
+ */
+export type BackendModules = Partial<Record<BackendName, unknown>> & { wasm?: WasmBackendModule };
+
 export interface SelectBackendOptions {
-  /** Folder (or URL prefix) holding the `tfjs-backend-wasm*.wasm` files. In Node it defaults to the installed package's `dist/`. */
-  wasmPaths?: string;
+  /**
+   * Where the `tfjs-backend-wasm*.wasm` files are: a folder URL ending in `/` (relative URLs resolve against the
+   * page) or a map of file name to URL. In Node it defaults to the installed package's `dist/`. In a page the files
+   * are fetched once before tfjs starts, so a wrong path fails with the URL that was tried (tfjs cannot retry a
+   * failed wasm start).
+   */
+  wasmPaths?: string | Record<string, string>;
+  /** Backend packages imported by your code (see BackendModules); needed in pages, optional in Node. */
+  modules?: BackendModules;
   /** For `tensorflow`: prefer `@tensorflow/tfjs-node-gpu` over `@tensorflow/tfjs-node`. */
   gpu?: boolean;
   /**
@@ -30,19 +50,20 @@ const PACKAGES: Record<BackendName, string[]> = {
   tensorflow: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
   wasm: ['@tensorflow/tfjs-backend-wasm'],
   cpu: ['@tensorflow/tfjs-backend-cpu'],
+  webgl: ['@tensorflow/tfjs-backend-webgl'],
+  webgpu: ['@tensorflow/tfjs-backend-webgpu'],
 };
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node;
-
-/** Thrown when a requested backend's package is not installed. */
+/** Thrown when a requested backend cannot start; the message says why and what to do. */
 export class BackendUnavailableError extends Error {
   constructor(
     readonly backend: BackendName,
     readonly packageName: string,
     cause?: unknown,
+    advice?: string,
   ) {
     super(
-      `Backend '${backend}' is not available: install ${packageName} (npm install ${packageName})` +
+      `Backend '${backend}' is not available: ${advice ?? `install ${packageName} (npm install ${packageName})`}` +
         (cause instanceof Error ? ` [${cause.message.split('\n')[0]}]` : ''),
     );
     this.name = 'BackendUnavailableError';
@@ -53,6 +74,28 @@ async function tryImport(name: string): Promise<unknown> {
   // A computed specifier keeps bundlers from resolving optional peers at build time.
   const spec = name;
   return import(/* @vite-ignore */ /* webpackIgnore: true */ spec);
+}
+
+const registered = (name: string) => !!tf.engine().registryFactory[name];
+
+/**
+ * The backend's package, loaded: the module passed in, else the one your code already imported (it registered
+ * the backend), else a runtime import (works in Node; in a page only with an import map, hence the advice).
+ */
+async function loadBackendPackage(name: Exclude<BackendName, 'tensorflow'>, modules: BackendModules): Promise<unknown> {
+  if (modules[name]) return modules[name];
+  if (registered(name) && name !== 'wasm') return undefined;
+  const pkg = PACKAGES[name][0]!;
+  try {
+    return await tryImport(pkg);
+  } catch (e) {
+    if (registered(name)) return undefined;
+    const advice = isNode
+      ? undefined
+      : `in a page, import it where your bundler sees it (import * as ${name} from '${pkg}') and pass it: ` +
+        `selectBackend('${name}', { modules: { ${name} } })`;
+    throw new BackendUnavailableError(name, pkg, e, advice);
+  }
 }
 
 async function nodeWasmDir(): Promise<string | undefined> {
@@ -77,33 +120,96 @@ async function startTensorflow(gpu: boolean): Promise<void> {
   throw new BackendUnavailableError('tensorflow', order[0]!, lastErr);
 }
 
-async function startWasm(wasmPaths?: string, threads = 1): Promise<void> {
-  let mod: { setWasmPaths: (p: string) => void } & Parameters<typeof startThreadedWasm>[0];
+/** The wasm binary tfjs will fetch in this browser (its own feature tests pick it). */
+async function wasmFileName(): Promise<string> {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return simd && threads
+    ? 'tfjs-backend-wasm-threaded-simd.wasm'
+    : simd
+      ? 'tfjs-backend-wasm-simd.wasm'
+      : 'tfjs-backend-wasm.wasm';
+}
+
+/** Checks wasmPaths' shape; in a page also fetches the binary tfjs will load, so a bad path fails before tfjs starts. */
+export async function checkWasmPaths(wasmPaths: string | Record<string, string> | undefined): Promise<void> {
+  if (wasmPaths !== undefined && typeof wasmPaths !== 'string' && (typeof wasmPaths !== 'object' || wasmPaths === null))
+    throw new Error(`selectBackend: wasmPaths must be a folder URL or a map of file name to URL, got ${typeof wasmPaths}`);
+  if (typeof wasmPaths === 'string' && !wasmPaths.endsWith('/') && !wasmPaths.endsWith('.wasm'))
+    throw new Error(`selectBackend: wasmPaths must be a folder ending in '/' (or a .wasm file), got '${wasmPaths}'`);
+  if (isNode || typeof fetch === 'undefined' || typeof location === 'undefined') return;
+  const file = await wasmFileName();
+  const spec =
+    wasmPaths === undefined
+      ? file
+      : typeof wasmPaths === 'string'
+        ? wasmPaths.endsWith('.wasm')
+          ? wasmPaths
+          : wasmPaths + file
+        : wasmPaths[file];
+  if (spec === undefined)
+    throw new Error(`selectBackend: wasmPaths has no entry for ${file}, the binary this browser needs`);
+  const url = new URL(spec, location.href).href;
+  let res: Response;
   try {
-    mod = (await tryImport('@tensorflow/tfjs-backend-wasm')) as typeof mod;
+    res = await fetch(url, { method: 'HEAD' });
   } catch (e) {
-    throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm', e);
+    throw new Error(`selectBackend: cannot fetch the wasm binary ${url} (${(e as Error).message}); set wasmPaths`);
   }
+  if (!res.ok)
+    throw new Error(
+      `selectBackend: the wasm binary ${url} gave HTTP ${res.status}; serve the .wasm files of ` +
+        `@tensorflow/tfjs-backend-wasm/dist and set wasmPaths to their folder`,
+    );
+}
+
+async function startWasm(options: SelectBackendOptions): Promise<void> {
+  const threads = options.threads ?? 1;
+  const mod = (await loadBackendPackage('wasm', options.modules ?? {})) as
+    | (WasmBackendModule & Parameters<typeof startThreadedWasm>[0])
+    | undefined;
   if (threads > 1) {
     if (!isNode) throw new Error('selectBackend: threads > 1 is for Node (in browsers tfjs picks its own threads)');
+    if (!mod) throw new Error("selectBackend: threads > 1 needs @tensorflow/tfjs-backend-wasm's module");
     const started = await startThreadedWasm(mod, threads);
     if (started !== threads) throw new Error(`selectBackend: asked for ${threads} wasm threads, got ${started}`);
+  } else if (tf.findBackend('wasm')) {
+    // Already running (an earlier call or the user's own setBackend): its binary is loaded, paths no longer matter.
+    if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', PACKAGES.wasm[0]!);
   } else {
     // In Node the .wasm binaries are read from node_modules, never fetched.
-    const dir = wasmPaths ?? (await nodeWasmDir());
-    if (dir) mod.setWasmPaths(dir);
-    if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', '@tensorflow/tfjs-backend-wasm');
+    const dir = options.wasmPaths ?? (await nodeWasmDir());
+    await checkWasmPaths(dir);
+    if (dir !== undefined) {
+      if (!mod)
+        throw new Error(
+          "selectBackend: wasmPaths needs the wasm backend's module: selectBackend('wasm', { wasmPaths, modules: { wasm } })",
+        );
+      mod.setWasmPaths(dir);
+    }
+    if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', PACKAGES.wasm[0]!);
   }
   installWasmOverrides();
 }
 
-async function startCpu(): Promise<void> {
+async function startSimple(name: 'cpu' | 'webgl' | 'webgpu', options: SelectBackendOptions): Promise<void> {
+  if (name !== 'cpu' && isNode) throw new Error(`selectBackend: '${name}' is a browser backend; in Node use 'wasm' or 'cpu'`);
+  await loadBackendPackage(name, options.modules ?? {});
+  if (!registered(name)) throw new BackendUnavailableError(name, PACKAGES[name][0]!);
+  let ok = false;
+  let cause: unknown;
   try {
-    await tryImport('@tensorflow/tfjs-backend-cpu');
+    ok = await tf.setBackend(name);
   } catch (e) {
-    throw new BackendUnavailableError('cpu', '@tensorflow/tfjs-backend-cpu', e);
+    cause = e;
   }
-  if (!(await tf.setBackend('cpu'))) throw new BackendUnavailableError('cpu', '@tensorflow/tfjs-backend-cpu');
+  if (!ok)
+    throw new BackendUnavailableError(
+      name,
+      PACKAGES[name][0]!,
+      cause,
+      name === 'cpu' ? undefined : `this browser could not start ${name} (no ${name === 'webgl' ? 'WebGL 2' : 'WebGPU'} adapter?)`,
+    );
 }
 
 function threadNote(name: BackendName, options: SelectBackendOptions): string {
@@ -121,8 +227,10 @@ function checkGradientsRegistered(): void {
 }
 
 /**
- * Start a tfjs backend. `'auto'` picks the fastest installed one: tfjs-node (`tensorflow`), else `wasm`, else `cpu`.
- * An explicit name is honoured; if its package is missing the error names the package to install.
+ * Start a tfjs backend. `'auto'` picks the fastest installed one: tfjs-node (`tensorflow`, Node only), else `wasm`,
+ * else `cpu`. An explicit name is honoured (`webgl` and `webgpu` in browsers); if it cannot start, the error says why
+ * (a missing package, a wasm binary the page cannot fetch, no GPU adapter). In a page, pass the backend modules you
+ * import (see SelectBackendOptions.modules).
  */
 export async function selectBackend(
   preference: BackendName | 'auto' = 'auto',
@@ -135,11 +243,13 @@ export async function selectBackend(
   }
   if (preference !== 'auto') {
     if (!(preference in PACKAGES)) {
-      throw new Error(`Unknown backend '${String(preference)}': expected 'auto', 'tensorflow', 'wasm' or 'cpu'`);
+      throw new Error(
+        `Unknown backend '${String(preference)}': expected 'auto', 'tensorflow', 'wasm', 'cpu', 'webgl' or 'webgpu'`,
+      );
     }
     if (preference === 'tensorflow') await startTensorflow(!!options.gpu);
-    else if (preference === 'wasm') await startWasm(options.wasmPaths, options.threads);
-    else await startCpu();
+    else if (preference === 'wasm') await startWasm(options);
+    else await startSimple(preference, options);
     await tf.ready();
     checkGradientsRegistered();
     return { name: preference, reason: `requested explicitly${threadNote(preference, options)}` };
@@ -156,7 +266,7 @@ export async function selectBackend(
     }
   }
   try {
-    await startWasm(options.wasmPaths, options.threads);
+    await startWasm(options);
     await tf.ready();
     checkGradientsRegistered();
     return {
@@ -166,7 +276,7 @@ export async function selectBackend(
   } catch (e) {
     skipped.push(`wasm (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
   }
-  await startCpu();
+  await startSimple('cpu', options);
   await tf.ready();
   checkGradientsRegistered();
   return { name: 'cpu', reason: `only the pure-JS backend is available; skipped ${skipped.join(', ')}` };

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { nodeBuiltin } from './node-builtins';
 
 /**
  * tfjs-backend-wasm's multi-threaded build (XNNPACK on a pthread pool) in Node, which tfjs 4.22 never uses there:
@@ -33,9 +34,9 @@ interface WasmPackage {
  * directory (covers linked / hoisted installs); undefined when neither finds it.
  */
 export async function wasmPackageRoot(): Promise<string | undefined> {
-  const { createRequire } = await import(/* @vite-ignore */ 'node:module');
-  const { dirname, join } = await import(/* @vite-ignore */ 'node:path');
-  const { pathToFileURL } = await import(/* @vite-ignore */ 'node:url');
+  const { createRequire } = await nodeBuiltin<typeof import('node:module')>('module');
+  const { dirname, join } = await nodeBuiltin<typeof import('node:path')>('path');
+  const { pathToFileURL } = await nodeBuiltin<typeof import('node:url')>('url');
   for (const base of [import.meta.url, pathToFileURL(join(process.cwd(), 'index.js')).href]) {
     try {
       return dirname(createRequire(base).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
@@ -47,10 +48,10 @@ export async function wasmPackageRoot(): Promise<string | undefined> {
 }
 
 export async function startThreadedWasm(pkg: WasmPackage, threads: number): Promise<number> {
-  const { createRequire } = await import(/* @vite-ignore */ 'node:module');
-  const { join } = await import(/* @vite-ignore */ 'node:path');
-  const { mkdtempSync, writeFileSync } = await import(/* @vite-ignore */ 'node:fs');
-  const { tmpdir } = await import(/* @vite-ignore */ 'node:os');
+  const { createRequire } = await nodeBuiltin<typeof import('node:module')>('module');
+  const { join } = await nodeBuiltin<typeof import('node:path')>('path');
+  const { mkdtempSync, writeFileSync } = await nodeBuiltin<typeof import('node:fs')>('fs');
+  const { tmpdir } = await nodeBuiltin<typeof import('node:os')>('os');
   const require = createRequire(join(process.cwd(), 'index.js'));
   const root = await wasmPackageRoot();
   if (root === undefined) throw new Error('@tensorflow/tfjs-backend-wasm is not installed where Node can find it');

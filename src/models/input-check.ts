@@ -43,10 +43,31 @@ export function checkImages(images: tf.Tensor, name: string, check: ImageCheck =
     );
   }
   if (!check.range) return;
-  const stats = tf.tidy(() => tf.stack([tf.min(images), tf.max(images), tf.sum(images)]));
-  const [lo, hi, sum] = stats.dataSync();
+  const stats = rangeStats(images);
+  const values = stats.dataSync();
   stats.dispose();
+  checkRange(values, name);
+}
+
+/** checkImages with the range read asynchronously (no synchronous GPU read on WebGL/WebGPU). */
+export async function checkImagesAsync(images: tf.Tensor, name: string, check: ImageCheck = {}): Promise<void> {
+  checkImages(images, name, { ...check, range: false });
+  if (!check.range) return;
+  const stats = rangeStats(images);
+  try {
+    checkRange(await stats.data(), name);
+  } finally {
+    stats.dispose();
+  }
+}
+
+function rangeStats(images: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => tf.stack([tf.min(images), tf.max(images), tf.sum(images)]) as tf.Tensor1D);
+}
+
+function checkRange(values: ArrayLike<number>, name: string): void {
+  const [lo, hi, sum] = [values[0]!, values[1]!, values[2]!];
   // min/max may skip NaN on some backends; a sum of values in [0, 1] is finite unless one is NaN or infinite.
-  if (!Number.isFinite(sum!)) throw new Error(`${name} contains NaN or infinite values; expected values in [0, 1]`);
-  if (lo! < 0 || hi! > 1) throw new Error(`${name} must hold values in [0, 1], got [${lo}, ${hi}]`);
+  if (!Number.isFinite(sum)) throw new Error(`${name} contains NaN or infinite values; expected values in [0, 1]`);
+  if (lo < 0 || hi > 1) throw new Error(`${name} must hold values in [0, 1], got [${lo}, ${hi}]`);
 }

@@ -15,7 +15,7 @@ import {
 } from './config';
 import { ensureKernels } from '../kernels/wasm-overrides';
 import { countFlops } from './flops';
-import { checkImages, DEFAULT_MAX_PIXELS } from './input-check';
+import { checkImages, checkImagesAsync, DEFAULT_MAX_PIXELS } from './input-check';
 import { checkTileSize, tiledApply } from './tiles';
 import { MasrNetwork } from './network';
 import { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step';
@@ -183,6 +183,20 @@ export class MASRNet {
    */
   enhance(images: tf.Tensor4D): tf.Tensor4D {
     this.checkEnhanceInput(images, 'enhance');
+    return this.forwardEnhanced(images);
+  }
+
+  /**
+   * enhance without any synchronous read: the input check reads asynchronously and routing is decided with tensor
+   * ops on GPU backends (see setRoutingPlacement). Use it on WebGL/WebGPU, where `enhance`'s one small read of the
+   * input's range stalls the page (WebGL) or is not possible (WebGPU).
+   */
+  async enhanceAsync(images: tf.Tensor4D): Promise<tf.Tensor4D> {
+    await checkImagesAsync(images, 'MASRNet.enhanceAsync: images', { range: true, maxPixels: this.maxPixels });
+    return this.forwardEnhanced(images);
+  }
+
+  private forwardEnhanced(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const { out, crop } = this.runForward(images, false);
       return crop(out.enhanced);
@@ -192,6 +206,16 @@ export class MASRNet {
   /** Like enhance, plus the per-pixel ISP maps the reference returns with `return_isp_params` (for visualisation). */
   enhanceWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
     this.checkEnhanceInput(images, 'enhanceWithMaps');
+    return this.forwardWithMaps(images);
+  }
+
+  /** enhanceWithMaps without any synchronous read (see enhanceAsync). */
+  async enhanceWithMapsAsync(images: tf.Tensor4D): Promise<EnhanceWithMapsResult> {
+    await checkImagesAsync(images, 'MASRNet.enhanceWithMapsAsync: images', { range: true, maxPixels: this.maxPixels });
+    return this.forwardWithMaps(images);
+  }
+
+  private forwardWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
     return tf.tidy(() => {
       const { out, crop } = this.runForward(images, false);
       const maps = out.maps!; // present outside training

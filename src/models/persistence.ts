@@ -16,9 +16,21 @@ function saveHandler(target: tf.io.IOHandler | string): tf.io.IOHandler {
   return handlers[0]!;
 }
 
+/**
+ * In a page (or worker), a URL without a scheme ('/model/model.json', 'model/model.json') is resolved against the
+ * page's address, as fetch would: tfjs's http handler only accepts absolute http(s) URLs.
+ */
+export function resolveAgainstPage(source: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) return source;
+  const here = (globalThis as { location?: { href?: string } }).location?.href;
+  if (!here || !/^https?:/i.test(here)) return source;
+  return new URL(source, here).href;
+}
+
 function loadHandler(source: tf.io.IOHandler | string): tf.io.IOHandler {
   if (typeof source !== 'string') return source;
   if (source.startsWith('file://')) return fileSystemHandler(source);
+  source = resolveAgainstPage(source);
   const handlers = tf.io.getLoadHandlers(source);
   if (handlers.length === 0)
     throw new Error(`MASRNet.load: no tfjs IO handler accepts '${source}' (in Node use 'file://<dir>')`);

@@ -30,7 +30,19 @@ describe('selectBackend', () => {
   });
 
   it('rejects unknown names', async () => {
-    await expect(selectBackend('webgpu' as never)).rejects.toThrow(/Unknown backend 'webgpu'/);
+    await expect(selectBackend('metal' as never)).rejects.toThrow(/Unknown backend 'metal'/);
+  });
+
+  it('refuses the browser backends in Node, naming them', async () => {
+    await expect(selectBackend('webgl')).rejects.toThrow(/'webgl' is a browser backend/);
+    await expect(selectBackend('webgpu')).rejects.toThrow(/'webgpu' is a browser backend/);
+  });
+
+  it('checks wasmPaths before tfjs starts', async () => {
+    const { checkWasmPaths } = await import('../../src/backend');
+    await expect(checkWasmPaths('/wasm')).rejects.toThrow(/wasmPaths must be a folder ending in '\/'/);
+    await expect(checkWasmPaths(3 as never)).rejects.toThrow(/wasmPaths must be a folder URL or a map/);
+    await expect(checkWasmPaths('/wasm/')).resolves.toBeUndefined();
   });
 
   it('wasm clones share data (tfjs clones every tensor a gradient saves) and stay valid after the source is freed', async () => {

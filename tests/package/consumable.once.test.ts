@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser, nodeBuiltinsIn } from '../helpers/browser-bundle';
 
 // Builds the package and checks it the way a user's project would consume it.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,6 +74,14 @@ describe('built package', () => {
     );
     for (const f of ['pretrained.mjs', 'pretrained.cjs'])
       expect((await run('node', [f], consumer)).trim().split('\n').pop(), f).toBe('4934647');
+  });
+
+  it("bundles the built ESM entry for a browser, as a web app's bundler would (issue 16)", async () => {
+    writeFileSync(join(consumer, 'page.mjs'), "import { MASRNet } from 'masr-net'; console.log(typeof MASRNet);");
+    const result = await bundleForBrowser(join(consumer, 'page.mjs'), { preserveSymlinks: true });
+    expect(result.errors).toEqual([]);
+    expect(Object.keys(result.metafile.inputs).some((i) => i.endsWith('dist/index.js'))).toBe(true);
+    expect(nodeBuiltinsIn(result.metafile)).toEqual([]);
   });
 
   it('passes publint and are-the-types-wrong', async () => {

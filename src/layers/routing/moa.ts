@@ -216,7 +216,7 @@ export class MixtureOfAttention extends RoutingLayer {
         dropout: training ? this.attentionDropout : 0,
         dropoutSeed: this.seed == null ? undefined : this.rng.nextSeed(),
       });
-      this.record(r.aux, r.indices, r.gates);
+      this.record(r.aux, r.indexTensor, r.gates);
       return y;
     });
   }

@@ -39,6 +39,7 @@ function checkpointedExpert(x: tf.Tensor2D, ex: MoeExperts, e: number): tf.Tenso
  */
 export function sparseMoe(x: tf.Tensor2D, r: Route, ex: MoeExperts): tf.Tensor2D {
   const n = x.shape[0];
+  if (!r.indices) throw new Error('sparseMoe needs a routing decided on the host (Route.indices)');
   const plan = planDispatch(r.indices, ex.k, ex.numExperts);
   const tokens = int32(plan.tokens);
   const order = int32(plan.order);

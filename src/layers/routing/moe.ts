@@ -180,8 +180,9 @@ export class MixtureOfExperts extends RoutingLayer {
         outputLayers: this.outputExperts,
         mode: this.mode,
       };
-      const y = this.dispatch === 'sparse' ? sparseMoe(x2, r, experts) : denseMoe(x2, r, experts);
-      this.record(r.aux, r.indices, r.gates);
+      // Routing decided on the device has no host plan: the dense form computes the same mixture with tensor ops.
+      const y = this.dispatch === 'sparse' && r.indices ? sparseMoe(x2, r, experts) : denseMoe(x2, r, experts);
+      this.record(r.aux, r.indexTensor, r.gates);
       const lead = x.shape.slice(0, -1);
       return tf.reshape(y, this.mode === 'sum' ? [...lead, this.outputDim] : [...lead, this.k, this.outputDim]);
     });

@@ -64,8 +64,10 @@ export interface RouteOptions {
 }
 
 export interface Route {
-  /** [N * k] expert ids, slot order. */
-  indices: Int32Array;
+  /** [N * k] expert ids, slot order, on the host; null when routing was decided on the device (see routingOnHost). */
+  indices: Int32Array | null;
+  /** [N, k] int32 expert ids (the same choice as a tensor). */
+  indexTensor: tf.Tensor2D;
   /** [N, k] gates with gradient to the logits: p_e / (sum of chosen p + 1e-6). */
   gates: tf.Tensor2D;
   /** [N, E] gates scattered to their experts (zeros elsewhere). */
@@ -75,26 +77,87 @@ export interface Route {
   aux: AuxLosses;
 }
 
+export type RoutingPlacement = 'auto' | 'host' | 'device';
+let placement: RoutingPlacement = 'auto';
+
 /**
- * Softmax routing of N tokens from their logits [N, E]: choose k experts per token on the host, then build the
- * gates from the probs through a constant one-hot (the selection itself carries no gradient, the gate values do).
- * Call inside a tidy.
+ * Where routing decisions are made. 'host' reads the probs back and plans a sparse dispatch (only the chosen rows go
+ * through each expert: the fast path where tensors live in host memory). 'device' keeps everything in tensor ops
+ * (top-k, one-hot, dense expert mixing): no synchronous read, which WebGL would stall on and WebGPU cannot do.
+ * 'auto' (default) picks 'host' on cpu, wasm and tensorflow, 'device' on any other backend. Returns the old value.
+ */
+export function setRoutingPlacement(p: RoutingPlacement): RoutingPlacement {
+  if (p !== 'auto' && p !== 'host' && p !== 'device')
+    throw new Error(`setRoutingPlacement: expected 'auto', 'host' or 'device', got '${String(p)}'`);
+  const old = placement;
+  placement = p;
+  return old;
+}
+
+const HOST_MEMORY_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/** Whether routing is decided on the host now (see setRoutingPlacement). */
+export function routingOnHost(): boolean {
+  return placement === 'host' || (placement === 'auto' && HOST_MEMORY_BACKENDS.has(tf.getBackend()));
+}
+
+/**
+ * The same choice as selectExperts, made with tensor ops: the k - sampleCount most probable experts (tf.topk), then
+ * sampleCount more drawn without replacement proportionally to prob + 1e-6, by the Gumbel-top-k trick (the same
+ * distribution as successive draws; not the same random stream as the host path).
+ */
+function selectExpertsOnDevice(probs: tf.Tensor2D, k: number, sampleCount: number, seed: number): tf.Tensor2D {
+  const p = stopGradient(probs);
+  const fixed = k - sampleCount;
+  const parts: tf.Tensor2D[] = [];
+  let taken: tf.Tensor2D | null = null;
+  if (fixed > 0) {
+    const top = tf.topk(p, fixed).indices as tf.Tensor2D;
+    parts.push(top);
+    taken = tf.sum(tf.oneHot(top, p.shape[1]), 1) as tf.Tensor2D;
+  }
+  if (sampleCount > 0) {
+    const u = tf.randomUniform(p.shape, 1e-12, 1, 'float32', seed);
+    let score = tf.sub(tf.log(tf.add(p, 1e-6)), tf.log(tf.neg(tf.log(u)))) as tf.Tensor2D;
+    if (taken) score = tf.where(tf.greater(taken, 0), tf.fill(p.shape, -Infinity), score) as tf.Tensor2D;
+    parts.push(tf.topk(score, sampleCount).indices as tf.Tensor2D);
+  }
+  return (parts.length === 1 ? parts[0]! : tf.concat(parts, 1)) as tf.Tensor2D;
+}
+
+/** Each row's k ids in ascending order, with tensor ops. */
+function sortRowsAscending(indices: tf.Tensor2D): tf.Tensor2D {
+  const k = indices.shape[1];
+  return tf.cast(tf.neg(tf.topk(tf.neg(tf.cast(indices, 'float32')), k).values), 'int32') as tf.Tensor2D;
+}
+
+/**
+ * Softmax routing of N tokens from their logits [N, E]: choose k experts per token (on the host or the device, see
+ * setRoutingPlacement), then build the gates from the probs through a constant one-hot (the selection itself
+ * carries no gradient, the gate values do). Call inside a tidy.
  */
 export function route(logits: tf.Tensor2D, opts: RouteOptions): Route {
   const [n, e] = logits.shape;
   const { k } = opts;
   const probs = tf.softmax(logits) as tf.Tensor2D;
-  let indices: Int32Array;
-  if (opts.override) {
-    indices = opts.override.slice();
+  let indices: Int32Array | null = null;
+  let indexTensor: tf.Tensor2D;
+  let slotOneHot: tf.Tensor3D;
+  if (opts.override || routingOnHost()) {
+    if (opts.override) indices = opts.override.slice();
+    else indices = selectExperts(probs.dataSync(), n, e, k, opts.sampleCount, opts.rng);
+    if (opts.slotOrder === 'ascending') sortSlotsAscending(indices, k);
+    indexTensor = tf.tensor2d(indices, [n, k], 'int32');
+    slotOneHot = tf.tensor3d(oneHotSlots(indices, k, e), [n, k, e]);
   } else {
-    indices = selectExperts(probs.dataSync(), n, e, k, opts.sampleCount, opts.rng);
+    const seed = opts.sampleCount > 0 ? opts.rng.nextSeed() : 0;
+    indexTensor = selectExpertsOnDevice(probs, k, opts.sampleCount, seed);
+    if (opts.slotOrder === 'ascending') indexTensor = sortRowsAscending(indexTensor);
+    slotOneHot = tf.cast(tf.oneHot(indexTensor, e), 'float32') as tf.Tensor3D;
   }
-  if (opts.slotOrder === 'ascending') sortSlotsAscending(indices, k);
-  const slotOneHot = tf.tensor3d(oneHotSlots(indices, k, e), [n, k, e]);
   const chosen = tf.sum(tf.mul(tf.expandDims(probs, 1), slotOneHot), 2) as tf.Tensor2D;
   const gates = tf.div(chosen, tf.add(tf.sum(chosen, 1, true), 1e-6)) as tf.Tensor2D;
   const denseGates = tf.sum(tf.mul(tf.expandDims(gates, 2), slotOneHot), 1) as tf.Tensor2D;
   const aux = computeAuxLosses(probs, denseGates, logits, opts.auxWeights);
-  return { indices, gates, denseGates, slotOneHot, aux };
+  return { indices, indexTensor, gates, denseGates, slotOneHot, aux };
 }

@@ -75,16 +75,15 @@ export abstract class RoutingLayer extends tfl.layers.Layer {
   }
 
   /** Keeps the new aux losses and routing (called inside the call's tidy) and disposes the previous ones. */
-  protected record(aux: AuxLosses, indices: Int32Array, gates: tf.Tensor2D): void {
+  protected record(aux: AuxLosses, indices: tf.Tensor2D, gates: tf.Tensor2D): void {
     this.releaseRecords();
-    const [n, k] = gates.shape;
     this.lastAux = {
       cv: tf.keep(aux.cv),
       switch: tf.keep(aux.switch),
       z: tf.keep(aux.z),
       total: tf.keep(aux.total),
     };
-    this.lastRouting = { indices: tf.keep(tf.tensor2d(indices, [n, k], 'int32')), gates: tf.keep(gates) };
+    this.lastRouting = { indices: tf.keep(indices), gates: tf.keep(gates) };
   }
 
   private releaseRecords(): void {
