@@ -131,7 +131,10 @@ async function wasmFileName(): Promise<string> {
       : 'tfjs-backend-wasm.wasm';
 }
 
-/** Checks wasmPaths' shape; in a page also fetches the binary tfjs will load, so a bad path fails before tfjs starts. */
+/**
+ * Checks wasmPaths' shape; in a page also fetches the binary tfjs will load and checks it is wasm, so a bad path
+ * fails with the URL tried before tfjs starts (after a failed start tfjs refuses every retry).
+ */
 export async function checkWasmPaths(wasmPaths: string | Record<string, string> | undefined): Promise<void> {
   if (wasmPaths !== undefined && typeof wasmPaths !== 'string' && (typeof wasmPaths !== 'object' || wasmPaths === null))
     throw new Error(`selectBackend: wasmPaths must be a folder URL or a map of file name to URL, got ${typeof wasmPaths}`);
@@ -150,17 +153,33 @@ export async function checkWasmPaths(wasmPaths: string | Record<string, string> 
   if (spec === undefined)
     throw new Error(`selectBackend: wasmPaths has no entry for ${file}, the binary this browser needs`);
   const url = new URL(spec, location.href).href;
-  let res: Response;
+  let bytes: Uint8Array;
   try {
-    res = await fetch(url, { method: 'HEAD' });
+    const res = await fetch(url);
+    if (!res.ok)
+      throw new Error(
+        `selectBackend: the wasm binary ${url} gave HTTP ${res.status}; serve the .wasm files of ` +
+          `@tensorflow/tfjs-backend-wasm/dist and set wasmPaths to their folder`,
+      );
+    bytes = new Uint8Array(await res.arrayBuffer());
   } catch (e) {
+    if ((e as Error).message.startsWith('selectBackend:')) throw e;
     throw new Error(`selectBackend: cannot fetch the wasm binary ${url} (${(e as Error).message}); set wasmPaths`);
   }
-  if (!res.ok)
-    throw new Error(
-      `selectBackend: the wasm binary ${url} gave HTTP ${res.status}; serve the .wasm files of ` +
-        `@tensorflow/tfjs-backend-wasm/dist and set wasmPaths to their folder`,
-    );
+  // A server that answers every path with index.html (single-page-app fallback) gives 200 and HTML.
+  if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
+    throw new Error(`selectBackend: ${url} is not a wasm binary (the server sent something else); set wasmPaths`);
+}
+
+/**
+ * Relative wasmPaths made absolute against the page: tfjs's multi-threaded build hands the path to its pthread
+ * workers, which start from blob: URLs where a relative path no longer points at the page's folder.
+ */
+function absoluteInPage(paths: string | Record<string, string> | undefined) {
+  const here = typeof location === 'undefined' ? undefined : location.href;
+  if (isNode || !here || paths === undefined) return paths;
+  if (typeof paths === 'string') return new URL(paths, here).href;
+  return Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, new URL(v, here).href]));
 }
 
 async function startWasm(options: SelectBackendOptions): Promise<void> {
@@ -178,7 +197,7 @@ async function startWasm(options: SelectBackendOptions): Promise<void> {
     if (!(await tf.setBackend('wasm'))) throw new BackendUnavailableError('wasm', PACKAGES.wasm[0]!);
   } else {
     // In Node the .wasm binaries are read from node_modules, never fetched.
-    const dir = options.wasmPaths ?? (await nodeWasmDir());
+    const dir = absoluteInPage(options.wasmPaths) ?? (await nodeWasmDir());
     await checkWasmPaths(dir);
     if (dir !== undefined) {
       if (!mod)

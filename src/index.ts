@@ -5,6 +5,8 @@ export {
   type BackendName,
   type BackendChoice,
   type SelectBackendOptions,
+  type BackendModules,
+  type WasmBackendModule,
 } from './backend';
 export * from './io/exports';
 export * from './layers/exports-routing';

@@ -7,3 +7,4 @@ export { DEFAULT_AUX_WEIGHTS, type AuxLossWeights, type AuxLosses, type RoutingD
 export type { PositionBiasLayout } from './routing/position-bias';
 export { loadReferenceWeights, referenceTensors, type ReferenceLoadResult } from './routing/reference-weights';
 export { computeAuxLosses } from './routing/aux-losses';
+export { setRoutingPlacement, routingOnHost, type RoutingPlacement } from './routing/router';
