@@ -93,7 +93,8 @@ async function trainStep(size: number): Promise<TrainStepResult> {
   const y = tf.tensor4d(Float32Array.from({ length: n }, (_, i) => (Math.cos(i * 0.7) + 1) / 2), [2, size, size, 3]);
   const t0 = performance.now();
   try {
-    const r = m.trainStep(tf.train.sgd(0), x, y, { microBatch: 1 });
+    // The async form: no synchronous read, so the same code trains on webgl/webgpu.
+    const r = await m.trainStepAsync(tf.train.sgd(0), x, y, { microBatch: 1 });
     return { loss: r.loss, gradNorm: r.gradNorm, ms: performance.now() - t0 };
   } finally {
     tf.dispose([x, y]);

@@ -8,6 +8,7 @@ export {
 } from './masr-net';
 export {
   trainStep,
+  trainStepAsync,
   batchGradients,
   clipByGlobalNorm,
   defaultMicroBatch,

@@ -18,7 +18,7 @@ import { countFlops } from './flops';
 import { checkImages, checkImagesAsync, DEFAULT_MAX_PIXELS } from './input-check';
 import { checkTileSize, tiledApply } from './tiles';
 import { MasrNetwork } from './network';
-import { trainStep, type TrainStepOptions, type TrainStepResult } from './train-step';
+import { trainStep, trainStepAsync, type TrainStepOptions, type TrainStepResult } from './train-step';
 import { cropTo, padToMultiple } from './padding';
 import { assignLoaded, loadArtifacts, saveModel } from './persistence';
 import { exportReferenceWeights, importReferenceWeights, type ReferenceBuffer } from './weights-io';
@@ -317,6 +317,29 @@ export class MASRNet {
     checkImages(target, 'MASRNet.trainStep: target');
     const perceptual = options.perceptual ?? null;
     return trainStep(
+      (x, y) => this.computeLoss(x, y, { training: true, perceptual }),
+      this.trainableVariables,
+      optimizer,
+      input,
+      target,
+      options,
+    );
+  }
+
+  /**
+   * trainStep without any synchronous read (WebGL/WebGPU): the numbers are read with `await data()` before the update.
+   * Same update and result as trainStep.
+   */
+  async trainStepAsync(
+    optimizer: tf.Optimizer,
+    input: tf.Tensor4D,
+    target: tf.Tensor4D,
+    options: TrainStepOptions = {},
+  ): Promise<TrainStepResult> {
+    await checkImagesAsync(input, 'MASRNet.trainStepAsync: input');
+    await checkImagesAsync(target, 'MASRNet.trainStepAsync: target');
+    const perceptual = options.perceptual ?? null;
+    return trainStepAsync(
       (x, y) => this.computeLoss(x, y, { training: true, perceptual }),
       this.trainableVariables,
       optimizer,

@@ -48,6 +48,27 @@ export function batchGradients(
   target: tf.Tensor4D,
   microBatch?: number,
 ): BatchGradients {
+  const pending = batchGradientTensors(lossFn, variables, input, target, microBatch);
+  const loss = pending.loss.dataSync()[0]!;
+  const terms = Object.fromEntries(Object.entries(pending.terms).map(([k, v]) => [k, v.dataSync()[0]!]));
+  tf.dispose([pending.loss, ...Object.values(pending.terms)]);
+  return { loss, terms, grads: pending.grads };
+}
+
+/** batchGradients with the loss and terms still tensors, so a caller can read them asynchronously. */
+interface PendingGradients {
+  loss: tf.Scalar;
+  terms: Record<string, tf.Scalar>;
+  grads: tf.NamedTensorMap;
+}
+
+function batchGradientTensors(
+  lossFn: LossFn,
+  variables: tf.Variable[],
+  input: tf.Tensor4D,
+  target: tf.Tensor4D,
+  microBatch?: number,
+): PendingGradients {
   const batch = input.shape[0];
   const micro = microBatch ?? batch;
   if (!Number.isInteger(micro) || micro < 1) {
@@ -56,13 +77,12 @@ export function batchGradients(
   if (!tf.util.arraysEqual(input.shape, target.shape)) {
     throw new Error(`input [${input.shape}] and target [${target.shape}] differ in shape`);
   }
-  const terms: Record<string, number> = {};
-  let loss = 0;
-  let acc: tf.NamedTensorMap = {};
+  let state: PendingGradients | null = null;
   for (let start = 0; start < batch; start += micro) {
     const n = Math.min(micro, batch - start);
     const frac = n / batch;
-    const next = tf.tidy(() => {
+    const prev: PendingGradients | null = state;
+    const next: PendingGradients = tf.tidy(() => {
       const whole = n === batch;
       const x = whole ? input : tf.slice(input, [start, 0, 0, 0], [n, -1, -1, -1]);
       const y = whole ? target : tf.slice(target, [start, 0, 0, 0], [n, -1, -1, -1]);
@@ -72,21 +92,23 @@ export function batchGradients(
         termTensors = Object.fromEntries(Object.entries(out.terms).map(([k, v]) => [k, tf.keep(v)]));
         return (frac === 1 ? out.total : tf.mul(out.total, frac)) as tf.Scalar;
       }, variables);
-      loss += value.dataSync()[0]!;
+      const terms: Record<string, tf.Scalar> = {};
       for (const [k, v] of Object.entries(termTensors)) {
-        terms[k] = (terms[k] ?? 0) + v.dataSync()[0]! * frac;
+        const weighted = tf.mul(v, frac) as tf.Scalar;
+        terms[k] = prev?.terms[k] ? (tf.add(prev.terms[k]!, weighted) as tf.Scalar) : weighted;
         v.dispose();
       }
+      const acc = prev?.grads ?? {};
       const merged: tf.NamedTensorMap = {};
       for (const [name, g] of Object.entries(grads)) merged[name] = acc[name] ? tf.add(acc[name]!, g) : g;
       // Variables this micro-batch did not reach keep what earlier ones accumulated.
       for (const [name, g] of Object.entries(acc)) if (!(name in merged)) merged[name] = tf.clone(g);
-      return merged;
+      return { loss: (prev ? tf.add(prev.loss, value) : value) as tf.Scalar, terms, grads: merged };
     });
-    tf.dispose(acc);
-    acc = next;
+    if (prev) tf.dispose([prev.loss, ...Object.values(prev.terms), ...Object.values(prev.grads)]);
+    state = next;
   }
-  return { loss, terms, grads: acc };
+  return state!;
 }
 
 /**
@@ -148,6 +170,51 @@ export function trainStep(
   if (clipped.clipped) {
     tf.dispose(acc);
     acc = Object.fromEntries(names.map((k, i) => [k, clipped.grads[i]!]));
+  }
+  optimizer.applyGradients(acc);
+  tf.dispose(acc);
+  return { loss, terms, gradNorm };
+}
+
+/**
+ * trainStep without a synchronous read (for WebGL/WebGPU, where one stalls the page or is not possible): the loss,
+ * terms and gradient norm are read with `await data()` before the update, and the update is skipped, leaving the
+ * weights unchanged, when any of them is not finite. Same result as trainStep.
+ */
+export async function trainStepAsync(
+  lossFn: LossFn,
+  variables: tf.Variable[],
+  optimizer: tf.Optimizer,
+  input: tf.Tensor4D,
+  target: tf.Tensor4D,
+  options: TrainStepOptions = {},
+): Promise<TrainStepResult> {
+  const clip = options.clipNorm;
+  if (clip != null && !(clip > 0))
+    throw new Error(`trainStep: clipNorm must be > 0 (or null for no clipping), got ${clip}`);
+  const pending = batchGradientTensors(lossFn, variables, input, target, options.microBatch);
+  let acc = pending.grads;
+  const names = Object.keys(acc);
+  const keys = Object.keys(pending.terms);
+  const normT =
+    names.length === 0 ? null : tf.tidy(() => tf.sqrt(tf.addN(Object.values(acc).map((g) => tf.sum(tf.square(g))))));
+  const read = await Promise.all([pending.loss, normT ?? pending.loss, ...keys.map((k) => pending.terms[k]!)].map((t) => t.data()));
+  tf.dispose([pending.loss, ...Object.values(pending.terms), ...(normT ? [normT] : [])]);
+  const loss = read[0]![0]!;
+  const gradNorm = normT ? read[1]![0]! : NaN;
+  const terms = Object.fromEntries(keys.map((k, i) => [k, read[i + 2]![0]!]));
+  if (names.length === 0) throw new Error('trainStep: the loss does not depend on any of the variables (no gradients)');
+  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+    tf.dispose(acc);
+    throw new Error(
+      `trainStep: non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} (loss ${loss}, gradient norm ${gradNorm}); weights left unchanged`,
+    );
+  }
+  if (clip != null && gradNorm > clip) {
+    const scale = clip / (gradNorm + 1e-6);
+    const scaled = Object.fromEntries(names.map((k) => [k, tf.mul(acc[k]!, scale)]));
+    tf.dispose(acc);
+    acc = scaled;
   }
   optimizer.applyGradients(acc);
   tf.dispose(acc);

@@ -146,6 +146,33 @@ describe('demo page in Chromium (issue 16)', () => {
     expect(Math.abs(inPage.loss - node.loss)).toBeLessThan(1e-4);
   });
 
+  it('enhances a photo opened with the file picker and one dropped on the page', async () => {
+    const status = () => page.locator('#status').textContent();
+    await page.setInputFiles('#file', 'samples/lowlight/lol_eval15_1.png');
+    await page.waitForFunction(() => /^enhanced \d+×\d+/.test(document.getElementById('status')!.textContent!), null, {
+      timeout: 120_000,
+    });
+    const opened = await status();
+    await page.evaluate(async () => {
+      const blob = await (await fetch('./samples/lol_eval15_22.png')).blob();
+      const dt = new DataTransfer();
+      dt.items.add(new File([blob], 'dropped.png', { type: 'image/png' }));
+      document.getElementById('status')!.textContent = 'waiting for the drop';
+      document.getElementById('drop')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true }));
+    });
+    await page.waitForFunction(() => /^enhanced \d+×\d+/.test(document.getElementById('status')!.textContent!), null, {
+      timeout: 120_000,
+    });
+    expect(opened).toMatch(/^enhanced 384×256 in/);
+    expect(await status()).toMatch(/^enhanced 384×256 in/);
+    // The download link holds the enhanced PNG.
+    const size = await page.evaluate(async () => {
+      const a = document.getElementById('download') as HTMLAnchorElement;
+      return (await (await fetch(a.href)).blob()).size;
+    });
+    expect(size).toBeGreaterThan(10_000);
+  });
+
   it('enhances a 64x64 image on webgl (device routing, no sync read) as on wasm', async () => {
     const card = testCard();
     const wasm = await demo<{ raw: Record<string, number> }>('(d, p) => d.enhancePixels(p, true)', {

@@ -5,6 +5,7 @@ import { setRoutingPlacement, type RoutingPlacement } from '../../../src/layers/
 import { MASRNet } from '../../../src/models/index';
 import { maxAbsDiff, randomTensor } from '../../helpers/gradcheck';
 import { projectedSum, randomizeWeights, weightGrads } from './helpers';
+import { countSyncReads } from '../../helpers/sync-reads';
 
 // Issue 16: on WebGL/WebGPU a synchronous read stalls or fails, so routing can be decided with tensor ops only
 // ('device'). That path must compute exactly what the host path (sparse dispatch) computes, forward and backward,
@@ -22,28 +23,6 @@ function withPlacement<T>(p: RoutingPlacement, f: () => T): T {
     return f();
   } finally {
     setRoutingPlacement(old);
-  }
-}
-
-/**
- * Counts synchronous tensor reads (dataSync / arraySync / bufferSync, the calls that stall WebGL and fail on WebGPU)
- * while f runs. Backend-internal reads of cpu/wasm kernels are host memory and are not counted.
- */
-async function countSyncReads<T>(f: () => T | Promise<T>): Promise<{ value: T; reads: number }> {
-  const proto = tf.Tensor.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const names = ['dataSync', 'arraySync', 'bufferSync'];
-  const originals = names.map((n) => proto[n]!);
-  let reads = 0;
-  names.forEach((n, i) => {
-    proto[n] = function (this: unknown, ...a: unknown[]) {
-      reads++;
-      return originals[i]!.apply(this, a);
-    };
-  });
-  try {
-    return { value: await f(), reads };
-  } finally {
-    names.forEach((n, i) => (proto[n] = originals[i]!));
   }
 }
 
