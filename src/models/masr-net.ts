@@ -315,15 +315,7 @@ export class MASRNet {
   ): TrainStepResult {
     checkImages(input, 'MASRNet.trainStep: input');
     checkImages(target, 'MASRNet.trainStep: target');
-    const perceptual = options.perceptual ?? null;
-    return trainStep(
-      (x, y) => this.computeLoss(x, y, { training: true, perceptual }),
-      this.trainableVariables,
-      optimizer,
-      input,
-      target,
-      options,
-    );
+    return trainStep(this.trainingLoss(options), this.trainableVariables, optimizer, input, target, options);
   }
 
   /**
@@ -338,15 +330,12 @@ export class MASRNet {
   ): Promise<TrainStepResult> {
     await checkImagesAsync(input, 'MASRNet.trainStepAsync: input');
     await checkImagesAsync(target, 'MASRNet.trainStepAsync: target');
+    return trainStepAsync(this.trainingLoss(options), this.trainableVariables, optimizer, input, target, options);
+  }
+
+  private trainingLoss(options: TrainStepOptions) {
     const perceptual = options.perceptual ?? null;
-    return trainStepAsync(
-      (x, y) => this.computeLoss(x, y, { training: true, perceptual }),
-      this.trainableVariables,
-      optimizer,
-      input,
-      target,
-      options,
-    );
+    return (x: tf.Tensor4D, y: tf.Tensor4D) => this.computeLoss(x, y, { training: true, perceptual });
   }
 
   /** The trainable variables (for `optimizer.minimize(f, returnCost, varList)`). */

@@ -161,12 +161,7 @@ export function trainStep(
   const names = Object.keys(acc);
   const clipped = clipByGlobalNorm(Object.values(acc), clip ?? Infinity);
   const gradNorm = clipped.norm;
-  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-    tf.dispose(acc);
-    throw new Error(
-      `trainStep: non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} (loss ${loss}, gradient norm ${gradNorm}); weights left unchanged`,
-    );
-  }
+  refuseNonFinite(loss, gradNorm, acc);
   if (clipped.clipped) {
     tf.dispose(acc);
     acc = Object.fromEntries(names.map((k, i) => [k, clipped.grads[i]!]));
@@ -174,6 +169,15 @@ export function trainStep(
   optimizer.applyGradients(acc);
   tf.dispose(acc);
   return { loss, terms, gradNorm };
+}
+
+/** Throws, disposing the gradients and leaving the weights unchanged, when the loss or gradient norm is not finite. */
+function refuseNonFinite(loss: number, gradNorm: number, grads: tf.NamedTensorMap): void {
+  if (Number.isFinite(loss) && Number.isFinite(gradNorm)) return;
+  tf.dispose(grads);
+  throw new Error(
+    `trainStep: non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} (loss ${loss}, gradient norm ${gradNorm}); weights left unchanged`,
+  );
 }
 
 /**
@@ -204,12 +208,7 @@ export async function trainStepAsync(
   const gradNorm = normT ? read[1]![0]! : NaN;
   const terms = Object.fromEntries(keys.map((k, i) => [k, read[i + 2]![0]!]));
   if (names.length === 0) throw new Error('trainStep: the loss does not depend on any of the variables (no gradients)');
-  if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-    tf.dispose(acc);
-    throw new Error(
-      `trainStep: non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} (loss ${loss}, gradient norm ${gradNorm}); weights left unchanged`,
-    );
-  }
+  refuseNonFinite(loss, gradNorm, acc);
   if (clip != null && gradNorm > clip) {
     const scale = clip / (gradNorm + 1e-6);
     const scaled = Object.fromEntries(names.map((k) => [k, tf.mul(acc[k]!, scale)]));
