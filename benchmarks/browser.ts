@@ -1,4 +1,4 @@
-// `npm run bench:browser [-- --size 256 --backends wasm,webgl,webgpu,cpu --runs 2]`
+// `npm run bench:browser [-- --size 256 --backends wasm,webgl,webgpu,cpu --runs 2 --timeout 600]`
 // Times the demo page's enhance (examples/web, the pretrained weights) per tfjs backend in Debian's Chromium, headless
 // (playwright-core). Prints one line per backend: first and later enhance times of a size x size photo, or why the
 // backend did not run. Headless Chromium has no GPU here: WebGL runs on SwiftShader (software), WebGPU needs an
@@ -18,6 +18,7 @@ const opt = (name: string, fallback: string) => {
 const size = Number(opt('size', '256'));
 const runs = Number(opt('runs', '2'));
 const backends = opt('backends', 'wasm,webgl,webgpu,cpu').split(',');
+const timeoutS = Number(opt('timeout', '600'));
 
 const dir = await buildWeb(mkdtempSync(join(tmpdir(), 'masr-web-bench-')));
 const server = await serveWeb(dir, 0);
@@ -30,7 +31,10 @@ try {
   for (const backend of backends) {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
-    const result = await page.evaluate(
+    const timer = new Promise<{ error: string }>((ok) =>
+      setTimeout(() => ok({ error: `no result within ${timeoutS} s` }), timeoutS * 1000),
+    );
+    const run = page.evaluate(
       async ([b, s, n]) => {
         const demo = (window as unknown as { masrDemo: Record<string, (...a: unknown[]) => Promise<unknown>> }).masrDemo;
         try {
@@ -51,6 +55,8 @@ try {
       },
       [backend, size, runs] as const,
     );
+    run.catch(() => undefined); // a timed-out evaluate rejects when its page closes
+    const result = await Promise.race([run, timer]);
     if ('error' in result) console.log(`${backend.padEnd(7)} did not run: ${result.error}`);
     else
       console.log(

@@ -146,6 +146,8 @@ async function main() {
   enhanceUrl: async (url: string, raw = false) => enhance(await pixelsOf(await (await fetch(url)).blob()), raw),
   enhancePixels: (p: Pixels, raw = false) => enhance({ ...p, data: Uint8ClampedArray.from(p.data) }, raw),
   trainStep: (size: number) => worker!.call<TrainStepResult>({ method: 'trainStep', size }),
+  stages: (p: Pixels) =>
+    worker!.call<Record<string, Float32Array>>({ method: 'stages', pixels: { ...p, data: Uint8ClampedArray.from(p.data) } }),
   clearCache: () => worker!.call<void>({ method: 'clearCache' }),
 };
 

@@ -35,7 +35,9 @@ export type Call =
   | { method: 'init'; backend: BackendId }
   | { method: 'enhance'; pixels: Pixels; raw?: boolean }
   | { method: 'trainStep'; size: number }
-  | { method: 'clearCache' };
+  | { method: 'clearCache' }
+  /** Diagnostics: every recorded stage of one forward pass (the parity tool's names), as flat arrays. */
+  | { method: 'stages'; pixels: Pixels };
 
 export type Request = Call & { id: number };
 

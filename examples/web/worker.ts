@@ -102,6 +102,18 @@ async function trainStep(size: number): Promise<TrainStepResult> {
   }
 }
 
+/** Every stage of one forward pass, read asynchronously: compares backends stage by stage (tests/browser). */
+async function stages(pixels: Pixels): Promise<Record<string, Float32Array>> {
+  if (!model) throw new Error('the model is not loaded yet');
+  const x = toTensor(pixels);
+  const kept: [string, tf.Tensor][] = [];
+  const out = model.network.forward(x, { record: (name, t) => kept.push([name, tf.keep(tf.clone(t))]) });
+  const result: Record<string, Float32Array> = {};
+  for (const [name, t] of kept) result[name] = (await t.data()) as Float32Array;
+  tf.dispose([x, out.enhanced, out.aux, ...Object.values(out.maps ?? {}), ...kept.map(([, t]) => t)]);
+  return result;
+}
+
 async function handle(req: Request): Promise<unknown> {
   switch (req.method) {
     case 'init':
@@ -112,6 +124,8 @@ async function handle(req: Request): Promise<unknown> {
       return trainStep(req.size);
     case 'clearCache':
       return clearWeights();
+    case 'stages':
+      return stages(req.pixels);
   }
 }
 

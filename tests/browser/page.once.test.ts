@@ -74,7 +74,11 @@ describe('demo page in Chromium (issue 16)', () => {
       throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set MASR_CHROMIUM)`);
     dir = await buildWeb(mkdtempSync(join(tmpdir(), 'masr-web-')));
     server = await serveWeb(dir, 0);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox'] });
+    // WebGPU in headless Chromium needs the unsafe flag and Vulkan (SwiftShader's, in software, here).
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan'],
+    });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
@@ -148,6 +152,7 @@ describe('demo page in Chromium (issue 16)', () => {
 
   it('enhances a photo opened with the file picker and one dropped on the page', async () => {
     const status = () => page.locator('#status').textContent();
+    await page.evaluate(() => (document.getElementById('status')!.textContent = 'waiting for the file'));
     await page.setInputFiles('#file', 'samples/lowlight/lol_eval15_1.png');
     await page.waitForFunction(() => /^enhanced \d+×\d+/.test(document.getElementById('status')!.textContent!), null, {
       timeout: 120_000,
@@ -200,6 +205,21 @@ describe('demo page in Chromium (issue 16)', () => {
     expect(maxDiff(a, y.dataSync())).toBeLessThan(2e-3);
     tf.dispose([x, y]);
     model.dispose();
+    await demo("(d) => d.start('wasm')");
+  });
+
+  it('enhances a 16x16 image on webgpu as on wasm (no synchronous GPU read anywhere in the forward)', async () => {
+    const card = testCard();
+    const small = { width: 16, height: 16, data: [] as number[] };
+    for (let y = 0; y < 16; y++) small.data.push(...Array.from(card.data.subarray(y * 64 * 4, y * 64 * 4 + 16 * 4)));
+    const wasm = await demo<{ raw: Record<string, number> }>('(d, p) => d.enhancePixels(p, true)', small);
+    const init = await demo<{ backend: string }>("(d) => d.start('webgpu')");
+    expect(init.backend).toBe('webgpu');
+    const webgpu = await demo<{ raw: Record<string, number> }>('(d, p) => d.enhancePixels(p, true)', small);
+    const a = Float32Array.from(Object.values(wasm.raw));
+    const b = Float32Array.from(Object.values(webgpu.raw));
+    expect(a.length).toBe(16 * 16 * 3);
+    expect(maxDiff(a, b)).toBeLessThan(2e-3);
     await demo("(d) => d.start('wasm')");
   });
 });

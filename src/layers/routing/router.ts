@@ -102,33 +102,51 @@ export function routingOnHost(): boolean {
 }
 
 /**
- * The same choice as selectExperts, made with tensor ops: the k - sampleCount most probable experts (tf.topk), then
+ * The same choice as selectExperts, made with tensor ops: the k - sampleCount most probable experts, then
  * sampleCount more drawn without replacement proportionally to prob + 1e-6, by the Gumbel-top-k trick (the same
  * distribution as successive draws; not the same random stream as the host path).
  */
 function selectExpertsOnDevice(probs: tf.Tensor2D, k: number, sampleCount: number, seed: number): tf.Tensor2D {
-  const p = stopGradient(probs);
+  const e = probs.shape[1];
   const fixed = k - sampleCount;
-  const parts: tf.Tensor2D[] = [];
-  let taken: tf.Tensor2D | null = null;
-  if (fixed > 0) {
-    const top = tf.topk(p, fixed).indices as tf.Tensor2D;
-    parts.push(top);
-    taken = tf.sum(tf.oneHot(top, p.shape[1]), 1) as tf.Tensor2D;
+  // Successive argMax over a masked copy instead of tf.topk: tfjs 4.22's WebGPU topk returned all-zero indices
+  // inside the routing graph (alone it was right). Ties go to the lower id, as on the host.
+  let score = stopGradient(probs) as tf.Tensor2D;
+  const slots: tf.Tensor[] = [];
+  for (let s = 0; s < k; s++) {
+    if (s === fixed) {
+      // The sampled slots: Gumbel-perturbed log-probabilities of the experts not yet taken.
+      const u = tf.randomUniform(score.shape, 1e-12, 1, 'float32', seed);
+      const gumbel = tf.sub(tf.log(tf.add(stopGradient(probs), 1e-6)), tf.log(tf.neg(tf.log(u))));
+      score = tf.where(tf.isFinite(score), gumbel, score) as tf.Tensor2D;
+    }
+    const pick = tf.argMax(score, 1);
+    slots.push(pick);
+    score = tf.where(tf.greater(oneHotFloat(pick, e), 0), tf.fill(score.shape, -Infinity), score) as tf.Tensor2D;
   }
-  if (sampleCount > 0) {
-    const u = tf.randomUniform(p.shape, 1e-12, 1, 'float32', seed);
-    let score = tf.sub(tf.log(tf.add(p, 1e-6)), tf.log(tf.neg(tf.log(u)))) as tf.Tensor2D;
-    if (taken) score = tf.where(tf.greater(taken, 0), tf.fill(p.shape, -Infinity), score) as tf.Tensor2D;
-    parts.push(tf.topk(score, sampleCount).indices as tf.Tensor2D);
-  }
-  return (parts.length === 1 ? parts[0]! : tf.concat(parts, 1)) as tf.Tensor2D;
+  return tf.cast(tf.stack(slots, 1), 'int32') as tf.Tensor2D;
 }
 
-/** Each row's k ids in ascending order, with tensor ops. */
+/**
+ * One-hot [..., E] float32 of int32 ids, by comparison. Not tf.oneHot: its int32 output summed on tfjs 4.22's WebGPU
+ * backend gives float bit patterns read as integers (a tfjs bug: sum of an int32 one-hot there returned 1058258475
+ * for 1), and a float one-hot is what the gates need anyway.
+ */
+function oneHotFloat(ids: tf.Tensor, e: number): tf.Tensor {
+  return tf.cast(tf.equal(tf.expandDims(ids, -1), tf.range(0, e, 1, 'int32')), 'float32');
+}
+
+/** Each row's k ids in ascending order, with tensor ops (successive minima: a row's ids are distinct; no topk). */
 function sortRowsAscending(indices: tf.Tensor2D): tf.Tensor2D {
   const k = indices.shape[1];
-  return tf.cast(tf.neg(tf.topk(tf.neg(tf.cast(indices, 'float32')), k).values), 'int32') as tf.Tensor2D;
+  let rest = tf.cast(indices, 'float32') as tf.Tensor2D;
+  const sorted: tf.Tensor[] = [];
+  for (let s = 0; s < k; s++) {
+    const low = tf.min(rest, 1, true);
+    sorted.push(low);
+    rest = tf.where(tf.equal(rest, low), tf.fill(rest.shape, Infinity), rest) as tf.Tensor2D;
+  }
+  return tf.cast(tf.concat(sorted, 1), 'int32') as tf.Tensor2D;
 }
 
 /**
@@ -153,7 +171,7 @@ export function route(logits: tf.Tensor2D, opts: RouteOptions): Route {
     const seed = opts.sampleCount > 0 ? opts.rng.nextSeed() : 0;
     indexTensor = selectExpertsOnDevice(probs, k, opts.sampleCount, seed);
     if (opts.slotOrder === 'ascending') indexTensor = sortRowsAscending(indexTensor);
-    slotOneHot = tf.cast(tf.oneHot(indexTensor, e), 'float32') as tf.Tensor3D;
+    slotOneHot = oneHotFloat(indexTensor, e) as tf.Tensor3D;
   }
   const chosen = tf.sum(tf.mul(tf.expandDims(probs, 1), slotOneHot), 2) as tf.Tensor2D;
   const gates = tf.div(chosen, tf.add(tf.sum(chosen, 1, true), 1e-6)) as tf.Tensor2D;
