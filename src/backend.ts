@@ -167,9 +167,23 @@ export async function checkWasmPaths(wasmPaths: string | Record<string, string> 
     throw new Error(`selectBackend: cannot fetch the wasm binary ${url} (${(e as Error).message}); set wasmPaths`);
   }
   // A server that answers every path with index.html (single-page-app fallback) gives 200 and HTML.
-  if (bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d)
+  if (!isWasm(bytes))
     throw new Error(`selectBackend: ${url} is not a wasm binary (the server sent something else); set wasmPaths`);
+  if (file.includes('threaded')) {
+    // tfjs's pthread workers start from blob: URLs and fetch the binary from the page's folder, whatever wasmPaths
+    // says; without it tfjs fails with a misleading "already initialized" message.
+    const beside = new URL(file, location.href).href;
+    const res = await fetch(beside).catch(() => null);
+    if (!res?.ok || !isWasm(new Uint8Array(await res.arrayBuffer())))
+      throw new Error(
+        `selectBackend: this page is cross-origin isolated, so tfjs runs multi-threaded wasm, whose threads also load ` +
+          `${beside} (the page's folder, whatever wasmPaths says) and got ${res ? `HTTP ${res.status}` : 'no answer'}: ` +
+          'copy the .wasm files next to the page, or serve it without COOP/COEP headers (single-threaded wasm)',
+      );
+  }
 }
+
+const isWasm = (b: Uint8Array) => b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 
 /**
  * Relative wasmPaths made absolute against the page: tfjs's multi-threaded build hands the path to its pthread

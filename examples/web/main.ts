@@ -47,6 +47,14 @@ async function availableBackends(): Promise<BackendId[]> {
   return list;
 }
 
+/** Whether WebGL runs on a software renderer (SwiftShader, llvmpipe): then it is far slower than wasm. */
+function softwareGl(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  const info = gl?.getExtension('WEBGL_debug_renderer_info');
+  const renderer = gl && info ? String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)) : '';
+  return /swiftshader|llvmpipe|software/i.test(renderer);
+}
+
 /** A fresh worker per backend: tfjs keeps one backend per thread, and a clean start avoids half-switched state. */
 function start(backend: BackendId): Promise<InitResult> {
   worker?.terminate();
@@ -55,7 +63,7 @@ function start(backend: BackendId): Promise<InitResult> {
   ready = worker.call<InitResult>({ method: 'init', backend });
   ready.then(
     (r) => {
-      status(`ready: ${r.backend} (${r.reason}); weights from ${r.weights} in ${(r.loadMs / 1000).toFixed(1)} s`);
+      status(`ready: ${r.backend}; weights from ${r.weights} in ${(r.loadMs / 1000).toFixed(1)} s`);
       if (current) void enhance(current);
     },
     (e: Error) => status(`could not start ${backend}: ${e.message}`),
@@ -115,7 +123,8 @@ async function enhanceFile(file: Blob) {
 
 async function main() {
   const select = $<HTMLSelectElement>('backend');
-  for (const b of await availableBackends()) select.add(new Option(b, b));
+  const soft = softwareGl();
+  for (const b of await availableBackends()) select.add(new Option(b === 'webgl' && soft ? 'webgl (software GL: very slow)' : b, b));
   select.onchange = () => void start(select.value as BackendId);
   $<HTMLInputElement>('file').onchange = (e) => {
     const f = (e.target as HTMLInputElement).files?.[0];
