@@ -121,6 +121,7 @@ export class MasrNetwork {
         headDim: a[i].headDim,
         attentionDropout: a[i].dropout,
         sampleSecondExpert: c.sampleSecondExpert,
+        auxWeights: c.auxWeights,
         ...(i < 3 ? moeOptions(c.moe[i as 1 | 2]) : {}),
         ...common,
         ...extra,

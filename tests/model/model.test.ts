@@ -116,3 +116,25 @@ describe(`MASRNet model (${tf.getBackend()})`, () => {
     m.dispose();
   });
 });
+
+describe('config.auxWeights (issue 14: it reached only multi_attention_1 and moe_1)', () => {
+  it('an override reaches all seven routing layers, and their aux totals use it', () => {
+    const weights = { cv: 0.5, switch: 0.25, z: 0.125 };
+    const m = MASRNet.create('lolv1', { auxWeights: weights });
+    const layers = m.network.routingLayers();
+    expect(Object.keys(layers)).toHaveLength(7);
+    for (const [name, layer] of Object.entries(layers)) expect(layer.auxWeights, name).toEqual(weights);
+    const x = tf.randomUniform([1, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const out = m.network.forward(x, { training: false });
+    for (const [name, layer] of Object.entries(layers)) {
+      const a = layer.lastAux!;
+      const expected = 0.5 * a.cv.dataSync()[0]! + 0.25 * a.switch.dataSync()[0]! + 0.125 * a.z.dataSync()[0]!;
+      expect(a.total.dataSync()[0], name).toBeCloseTo(expected, 6);
+    }
+    tf.dispose([x, out.enhanced, out.aux, ...Object.values(out.maps ?? {})]);
+    // The presets keep the reference weights everywhere.
+    for (const layer of Object.values(MASRNet.create('lolv1').network.routingLayers()))
+      expect(layer.auxWeights).toEqual({ cv: 0.05, switch: 0.01, z: 0.001 });
+    m.dispose();
+  });
+});

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { MixtureOfAttention, MixtureOfExperts } from '../exports-routing';
+import { MixtureOfAttention, MixtureOfExperts, type AuxLossWeights } from '../exports-routing';
+import { resolveAuxWeights } from '../routing/types';
 import {
   buildNested,
   checkPositiveInt,
@@ -56,6 +57,8 @@ export interface MasrBlockOptions extends LayerArgs {
   logitClamp?: number;
   /** Create the reference's unused router weights (non-trainable) for checkpoint round trips. Default true. */
   referenceCompat?: boolean;
+  /** Weights of the routing aux losses (cv², switch, z) of both routing layers. Default DEFAULT_AUX_WEIGHTS. */
+  auxWeights?: Partial<AuxLossWeights>;
 }
 
 /**
@@ -80,6 +83,7 @@ export class MasrBlock extends CompositeLayer {
   readonly residualOffset: number;
   readonly logitClamp: number;
   readonly referenceCompat: boolean;
+  readonly auxWeights: AuxLossWeights;
   readonly attention: MixtureOfAttention;
   readonly attentionNorm: LayerNorm;
   readonly moe: MixtureOfExperts | null;
@@ -103,6 +107,7 @@ export class MasrBlock extends CompositeLayer {
     this.residualOffset = options.residualOffset ?? 0;
     this.logitClamp = options.logitClamp ?? 10;
     this.referenceCompat = options.referenceCompat ?? true;
+    this.auxWeights = resolveAuxWeights(options.auxWeights);
     this.attention = new MixtureOfAttention({
       name: 'attention',
       numExperts: this.attentionExperts,
@@ -114,6 +119,7 @@ export class MasrBlock extends CompositeLayer {
       positionBias: this.positionBias,
       numPositions: this.numPositions,
       referenceCompat: this.referenceCompat,
+      auxWeights: this.auxWeights,
     });
     this.attentionNorm = new LayerNorm({ name: 'attention_norm' });
     this.moe = this.feedForward
@@ -125,6 +131,7 @@ export class MasrBlock extends CompositeLayer {
           mode: 'sum',
           logitClamp: this.logitClamp,
           referenceCompat: this.referenceCompat,
+          auxWeights: this.auxWeights,
         })
       : null;
     this.moeNorm = this.feedForward ? new LayerNorm({ name: 'moe_norm' }) : null;
@@ -240,6 +247,7 @@ export class MasrBlock extends CompositeLayer {
       residualOffset: this.residualOffset,
       logitClamp: this.logitClamp,
       referenceCompat: this.referenceCompat,
+      auxWeights: { ...this.auxWeights },
     };
   }
 }
