@@ -22,13 +22,18 @@ const timeoutS = Number(opt('timeout', '600'));
 
 const dir = await buildWeb(mkdtempSync(join(tmpdir(), 'masr-web-bench-')));
 const server = await serveWeb(dir, 0);
-const browser = await chromium.launch({
-  executablePath: process.env.MASR_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan'],
-});
-console.log(`Chromium ${browser.version()} headless, ${cpus()[0]?.model} x${cpus().length}; ${size}x${size} enhance`);
+// A fresh browser per backend: a timed-out software-GPU run keeps the GPU process busy for minutes.
+const launch = () =>
+  chromium.launch({
+    executablePath: process.env.MASR_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan'],
+  });
+const first = await launch();
+console.log(`Chromium ${first.version()} headless, ${cpus()[0]?.model} x${cpus().length}; ${size}x${size} enhance`);
+await first.close();
 try {
   for (const backend of backends) {
+    const browser = await launch();
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
     const timer = new Promise<{ error: string }>((ok) =>
@@ -68,10 +73,9 @@ try {
                 .join(' / ')} s`
             : ''),
       );
-    await page.close();
+    await browser.close();
   }
 } finally {
-  await browser.close();
   server.close();
   rmSync(dir, { recursive: true, force: true });
 }
