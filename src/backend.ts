@@ -153,34 +153,42 @@ export async function checkWasmPaths(wasmPaths: string | Record<string, string> 
   if (spec === undefined)
     throw new Error(`selectBackend: wasmPaths has no entry for ${file}, the binary this browser needs`);
   const url = new URL(spec, location.href).href;
-  let bytes: Uint8Array;
-  try {
-    const res = await fetch(url);
-    if (!res.ok)
-      throw new Error(
-        `selectBackend: the wasm binary ${url} gave HTTP ${res.status}; serve the .wasm files of ` +
-          `@tensorflow/tfjs-backend-wasm/dist and set wasmPaths to their folder`,
-      );
-    bytes = new Uint8Array(await res.arrayBuffer());
-  } catch (e) {
-    if ((e as Error).message.startsWith('selectBackend:')) throw e;
-    throw new Error(`selectBackend: cannot fetch the wasm binary ${url} (${(e as Error).message}); set wasmPaths`);
-  }
+  const problem = await wasmFetchProblem(url);
+  if (problem?.kind === 'status')
+    throw new Error(
+      `selectBackend: the wasm binary ${url} gave HTTP ${problem.detail}; serve the .wasm files of ` +
+        `@tensorflow/tfjs-backend-wasm/dist and set wasmPaths to their folder`,
+    );
+  if (problem?.kind === 'network')
+    throw new Error(`selectBackend: cannot fetch the wasm binary ${url} (${problem.detail}); set wasmPaths`);
   // A server that answers every path with index.html (single-page-app fallback) gives 200 and HTML.
-  if (!isWasm(bytes))
+  if (problem?.kind === 'not-wasm')
     throw new Error(`selectBackend: ${url} is not a wasm binary (the server sent something else); set wasmPaths`);
-  if (file.includes('threaded')) {
+  const beside = new URL(file, location.href).href;
+  if (file.includes('threaded') && beside !== url) {
     // tfjs's pthread workers start from blob: URLs and fetch the binary from the page's folder, whatever wasmPaths
     // says; without it tfjs fails with a misleading "already initialized" message.
-    const beside = new URL(file, location.href).href;
-    const res = await fetch(beside).catch(() => null);
-    if (!res?.ok || !isWasm(new Uint8Array(await res.arrayBuffer())))
+    const there = await wasmFetchProblem(beside);
+    if (there)
       throw new Error(
         `selectBackend: this page is cross-origin isolated, so tfjs runs multi-threaded wasm, whose threads also load ` +
-          `${beside} (the page's folder, whatever wasmPaths says) and got ${res ? `HTTP ${res.status}` : 'no answer'}: ` +
+          `${beside} (the page's folder, whatever wasmPaths says) and got ` +
+          `${there.kind === 'status' ? `HTTP ${there.detail}` : there.kind === 'network' ? 'no answer' : 'something that is not wasm'}: ` +
           'copy the .wasm files next to the page, or serve it without COOP/COEP headers (single-threaded wasm)',
       );
   }
+}
+
+/** Why a wasm binary cannot be loaded from url (HTTP status, network error, not wasm), or null when it can. */
+async function wasmFetchProblem(url: string): Promise<{ kind: 'status' | 'network' | 'not-wasm'; detail: string } | null> {
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    return { kind: 'network', detail: (e as Error).message };
+  }
+  if (!res.ok) return { kind: 'status', detail: String(res.status) };
+  return isWasm(new Uint8Array(await res.arrayBuffer())) ? null : { kind: 'not-wasm', detail: '' };
 }
 
 const isWasm = (b: Uint8Array) => b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;

@@ -6,7 +6,9 @@ export const isNode = typeof process !== 'undefined' && !!process.versions?.node
 
 type GetBuiltin = (name: string) => unknown;
 
-export async function nodeBuiltin<T>(name: 'module' | 'path' | 'url' | 'fs' | 'os'): Promise<T> {
+export async function nodeBuiltin<T>(
+  name: 'module' | 'path' | 'url' | 'fs' | 'fs/promises' | 'os' | 'crypto',
+): Promise<T> {
   if (!isNode) throw new Error(`node:${name} is only available in Node`);
   // Node >= 20.16 hands built-ins out synchronously; older ones take a computed specifier bundlers do not follow.
   const get = (process as unknown as { getBuiltinModule?: GetBuiltin }).getBuiltinModule;

@@ -1,22 +1,17 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../data/errors';
+import { isNode, nodeBuiltin } from '../node-builtins';
 
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
-/** Node built-ins through a computed specifier, so browser bundles never try to resolve them. */
+/** Node's fs and path, loaded only here, so browser bundles of the main entry never see them. */
 async function nodeModules(): Promise<{ fs: Fs; path: Path }> {
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode)
     throw new Error(
       "'file://' model URLs only work in Node; in the browser use tf.io handlers (indexeddb://, downloads://, http(s)://)",
     );
-  const fsName = 'node:fs/promises';
-  const pathName = 'node:path';
-  const [fs, path] = await Promise.all([
-    import(/* @vite-ignore */ /* webpackIgnore: true */ fsName) as Promise<Fs>,
-    import(/* @vite-ignore */ /* webpackIgnore: true */ pathName) as Promise<Path>,
-  ]);
+  const [fs, path] = await Promise.all([nodeBuiltin<Fs>('fs/promises'), nodeBuiltin<Path>('path')]);
   return { fs, path };
 }
 

@@ -1,4 +1,5 @@
 import type { MASRNetOverrides, MASRNetPreset } from './config';
+import { nodeBuiltin } from '../node-builtins';
 import { SHIPPED } from './pretrained-registry';
 
 /** A set of trained weights shipped in the package's `weights/` folder. */
@@ -48,16 +49,12 @@ export interface PretrainedSource {
 /** sha256 of bytes as hex, with WebCrypto (browsers, Node >= 19) or node:crypto. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   let subtle = (globalThis as { crypto?: Crypto }).crypto?.subtle;
-  if (!subtle) subtle = ((await importNode('node:crypto')) as { webcrypto: Crypto }).webcrypto.subtle;
+  if (!subtle) subtle = (await nodeBuiltin<{ webcrypto: Crypto }>('crypto')).webcrypto.subtle;
   const digest = await subtle.digest('SHA-256', new Uint8Array(bytes));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-
-// A specifier in a variable keeps bundlers from resolving Node built-ins into a browser build.
-const importNode = (specifier: string): Promise<unknown> =>
-  import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
 
 /** The bytes of an entry: given bytes, a URL, the package's file (Node), or the file next to the package (browsers). */
 export async function pretrainedBytes(entry: PretrainedEntry, source: PretrainedSource = {}): Promise<Uint8Array> {
@@ -88,8 +85,8 @@ export async function pretrainedBytes(entry: PretrainedEntry, source: Pretrained
 
 /** Node: read `weights/<file>` from the package (dist/ and src/models/ both sit below its root). */
 async function readPackageFile(file: string): Promise<{ bytes: Uint8Array; origin: string }> {
-  const fs = (await importNode('node:fs/promises')) as typeof import('node:fs/promises');
-  const url = (await importNode('node:url')) as typeof import('node:url');
+  const fs = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
+  const url = await nodeBuiltin<typeof import('node:url')>('url');
   const tried: string[] = [];
   for (const up of ['../weights/', '../../weights/']) {
     const path = url.fileURLToPath(new URL(`${up}${file}`, import.meta.url));
