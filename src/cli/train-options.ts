@@ -57,6 +57,11 @@ export interface TrainOptions extends SourceOptions {
   /** Print a progress line every N steps when not on a terminal (default: ~20 lines per run). */
   logEvery?: number;
   seed: number;
+  /**
+   * Seed of the validation pairs' synthetic darkening (default: `seed`). Set it to keep one validation set while a
+   * continued run draws new training pairs with another `seed`.
+   */
+  valSeed?: number;
   workers: number;
   /**
    * Worker threads computing gradients beside the training thread, each on its own share of the micro-batches
@@ -127,6 +132,7 @@ const LOCKED: (keyof TrainOptions)[] = [
   'lrAcceleration',
   'clipNorm',
   'seed',
+  'valSeed',
   'vggWeights',
   'init',
 ];

@@ -109,7 +109,7 @@ async function trainInFolder(
         data: o.valData,
         layout: o.layout,
         lolv2Subset: o.lolv2Subset,
-        seed: o.seed,
+        seed: o.valSeed ?? o.seed,
       },
       'test',
       reporter,
