@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BATCH_MATMUL_SHARED_WASM_BASE64, BATCH_MATMUL_WASM_BASE64 } from './batch-matmul-simd';
+import { BATCH_MATMUL_SHARED_WASM_BASE64, BATCH_MATMUL_WASM_BASE64 } from './generated/batch-matmul-simd';
 import { heapModule } from './heap-module';
 import { byteOffset, bytesPer, copyRun, elementOffset, heapView, type WasmBackendLike } from './wasm-heap';
 import type { KernelArgs, KernelFunc } from './wasm-overrides';

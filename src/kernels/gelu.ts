@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hasFloatKernel, registerFloatKernel } from './float-kernel';
-import { GELU_SHARED_WASM_BASE64, GELU_WASM_BASE64 } from './gelu-simd';
+import { GELU_SHARED_WASM_BASE64, GELU_WASM_BASE64 } from './generated/gelu-simd';
 import { heapModule } from './heap-module';
 
 /**

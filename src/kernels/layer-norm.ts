@@ -1,6 +1,6 @@
 import { registerFloatKernel } from './float-kernel';
 import { heapModule } from './heap-module';
-import { LAYER_NORM_SHARED_WASM_BASE64, LAYER_NORM_WASM_BASE64 } from './layer-norm-simd';
+import { LAYER_NORM_SHARED_WASM_BASE64, LAYER_NORM_WASM_BASE64 } from './generated/layer-norm-simd';
 
 /**
  * One-call LayerNorm over the last axis (x [..., d], gamma and beta [d], attribute eps) and its input gradient (x and
