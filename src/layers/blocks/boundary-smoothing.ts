@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  checkShape,
   init,
   register,
   singleInput,
@@ -11,6 +10,7 @@ import {
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkShape } from '../validate';
 import type { SmoothingOptions } from './branch-smoother';
 import { composeBranches, reflectConv, xavier } from './reflect-conv';
 
@@ -34,7 +34,7 @@ export class BoundaryAwareSmoothing extends tfl.layers.Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, 'BoundaryAwareSmoothing');
-    checkShape(shape, 4, null, 'BoundaryAwareSmoothing', 'input [B, H, W, C]');
+    checkShape('BoundaryAwareSmoothing', 'input [B, H, W, C]', shape, 4, null);
     const c = shape[3];
     if (c == null) throw new Error('BoundaryAwareSmoothing: the channel dimension must be known');
     this.edge = this.addWeight('edge_conv.weight', [3, 3, c, c], 'float32', xavier(1));
@@ -52,7 +52,7 @@ export class BoundaryAwareSmoothing extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'BoundaryAwareSmoothing') as tf.Tensor4D;
-      checkShape(x.shape, 4, this.gateB.shape[0]!, 'BoundaryAwareSmoothing', 'input [B, H, W, C]');
+      checkShape('BoundaryAwareSmoothing', 'input [B, H, W, C]', x.shape, 4, this.gateB.shape[0]!);
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
       const c = x.shape[3];
       // The gate's 1x1 conv over [edge, smooth] folded into one 5x5 kernel (exact; see composeBranches), stacked with

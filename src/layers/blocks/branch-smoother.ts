@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import {
-  checkShape,
   init,
   singleInput,
   singleShape,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkShape, type LayerArgs } from '../validate';
 import { composeBranches, reflectConv, xavier } from './reflect-conv';
 
 export interface SmoothingOptions extends LayerArgs {
@@ -48,7 +47,7 @@ export abstract class BranchSmoother extends tfl.layers.Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, this.label);
-    checkShape(shape, 4, null, this.label, 'input [B, H, W, C]');
+    checkShape(this.label, 'input [B, H, W, C]', shape, 4, null);
     const c = shape[3];
     if (c == null) throw new Error(`${this.label}: the channel dimension must be known`);
     this.branchWeights = this.branches.map((b) =>
@@ -67,7 +66,7 @@ export abstract class BranchSmoother extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.label) as tf.Tensor4D;
-      checkShape(x.shape, 4, this.fusionB.shape[0]!, this.label, 'input [B, H, W, C]');
+      checkShape(this.label, 'input [B, H, W, C]', x.shape, 4, this.fusionB.shape[0]!);
       const f = (v: LayerVariable) => v.read() as tf.Tensor4D;
       // The branches and the 1x1 fusion folded into one kernel (exact; see composeBranches).
       const kernel = composeBranches(this.branchWeights.map(f), f(this.fusionW));

@@ -1,16 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { resizeBilinear } from '../../ops/index';
-import {
-  checkPositiveInt,
-  checkShape,
-  register,
-  singleInput,
-  singleShape,
-  type LayerArgs,
-  type LayerConfig,
-  type Shape,
-} from './common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
+import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 export interface CoarseFineOptions {
   /** Window side in pixels (patchSize * windowSize). */
@@ -60,8 +52,8 @@ export class CoarseFineMap extends tfl.layers.Layer {
 
   constructor(options: CoarseFineMapOptions) {
     super(options);
-    this.windowPixels = checkPositiveInt(options.windowPixels, 'windowPixels', 'CoarseFineMap');
-    this.channels = checkPositiveInt(options.channels, 'channels', 'CoarseFineMap');
+    this.windowPixels = checkPositiveInt('CoarseFineMap', 'windowPixels', options.windowPixels);
+    this.channels = checkPositiveInt('CoarseFineMap', 'channels', options.channels);
     this.coarseWeight = options.coarseWeight ?? 0.9;
     this.fineWeight = options.fineWeight ?? 0.1;
   }
@@ -69,7 +61,7 @@ export class CoarseFineMap extends tfl.layers.Layer {
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(inputShape, 'CoarseFineMap');
     const win = this.windowPixels;
-    checkShape(shape, 4, win * win * this.channels, 'CoarseFineMap', 'input [B, h, w, win*win*C]');
+    checkShape('CoarseFineMap', 'input [B, h, w, win*win*C]', shape, 4, win * win * this.channels);
     const [b, h, w] = shape;
     return [b ?? null, h == null ? null : h * win, w == null ? null : w * win, this.channels];
   }
@@ -77,7 +69,7 @@ export class CoarseFineMap extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'CoarseFineMap');
-      checkShape(x.shape, 4, null, 'CoarseFineMap', 'input [B, h, w, win*win*C]');
+      checkShape('CoarseFineMap', 'input [B, h, w, win*win*C]', x.shape, 4, null);
       return windowParamsToMap(x as tf.Tensor4D, this);
     });
   }

@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { scopedRandomSeed } from '../../ops/index';
 
-/** Constructor options shared by every tfjs-layers Layer (name, trainable, inputShape, ...). */
-export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 /** The keyword arguments tfjs-layers passes to `call` (`training` among them). */
 export type Kwargs = Parameters<tfl.layers.Layer['call']>[1];
 export type Shape = tfl.Shape;
@@ -60,31 +58,6 @@ export function singleShape(inputShape: Shape | Shape[], layer: string): Shape {
     return list[0]!;
   }
   return inputShape as Shape;
-}
-
-/** Throw unless `shape` has `rank` axes and the last axis (if known) equals `last`. */
-export function checkShape(shape: Shape, rank: number, last: number | null, layer: string, what: string): void {
-  if (shape.length !== rank) {
-    throw new Error(`${layer}: ${what} must have rank ${rank}, got shape [${shape.map(String)}]`);
-  }
-  const d = shape[rank - 1];
-  if (last !== null && d != null && d !== last) {
-    throw new Error(`${layer}: ${what} must have last dimension ${last}, got shape [${shape.map(String)}]`);
-  }
-}
-
-export function checkPositiveInt(value: unknown, name: string, layer: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new Error(`${layer}: ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-export function checkRate(value: unknown, name: string, layer: string): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new Error(`${layer}: ${name} must be in [0, 1), got ${String(value)}`);
-  }
-  return value;
 }
 
 /** Symbolic inputs for `shapes`, to build a nested layer through `apply` (its weights then get scoped names). */

@@ -2,9 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gelu, layerNorm, linear } from '../../ops/index';
 import {
-  checkPositiveInt,
-  checkRate,
-  checkShape,
   dropout,
   init,
   isTraining,
@@ -12,12 +9,12 @@ import {
   singleInput,
   singleShape,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
 
 export interface EispGeneratorOptions extends LayerArgs {
   /** Hidden width of the two-layer FFN. Default 256. */
@@ -48,14 +45,14 @@ export class EispGenerator extends tfl.layers.Layer {
 
   constructor(options: EispGeneratorOptions = {}) {
     super(options);
-    this.hiddenDim = checkPositiveInt(options.hiddenDim ?? 256, 'hiddenDim', 'EispGenerator');
-    this.outputDim = checkPositiveInt(options.outputDim ?? 128, 'outputDim', 'EispGenerator');
-    this.dropoutRate = checkRate(options.dropout ?? 0.05, 'dropout', 'EispGenerator');
+    this.hiddenDim = checkPositiveInt('EispGenerator', 'hiddenDim', options.hiddenDim ?? 256);
+    this.outputDim = checkPositiveInt('EispGenerator', 'outputDim', options.outputDim ?? 128);
+    this.dropoutRate = checkRate('EispGenerator', 'dropout', options.dropout ?? 0.05);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, 'EispGenerator');
-    checkShape(shape, 4, null, 'EispGenerator', 'input [B, P, T, d]');
+    checkShape('EispGenerator', 'input [B, P, T, d]', shape, 4, null);
     const d = shape[3];
     if (d == null) throw new Error('EispGenerator: the feature dimension must be known');
     const h = this.hiddenDim;
@@ -78,7 +75,7 @@ export class EispGenerator extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'EispGenerator');
-      checkShape(x.shape, 4, this.lnW.shape[0]!, 'EispGenerator', 'input [B, P, T, d]');
+      checkShape('EispGenerator', 'input [B, P, T, d]', x.shape, 4, this.lnW.shape[0]!);
       const training = isTraining(kwargs);
       const r = (v: LayerVariable) => v.read() as tf.Tensor1D;
       const normed = layerNorm(x, r(this.lnW), r(this.lnB));

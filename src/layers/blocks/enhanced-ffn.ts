@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gelu, linear } from '../../ops/index';
 import {
-  checkPositiveInt,
-  checkRate,
   dropout,
   init,
   isTraining,
@@ -11,12 +9,12 @@ import {
   singleInput,
   singleShape,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkRate, type LayerArgs } from '../validate';
 import { xavier } from './reflect-conv';
 
 export interface EnhancedFFNOptions extends LayerArgs {
@@ -42,8 +40,8 @@ export class EnhancedFFN extends tfl.layers.Layer {
 
   constructor(options: EnhancedFFNOptions = {}) {
     super(options);
-    this.hiddenDim = options.hiddenDim == null ? null : checkPositiveInt(options.hiddenDim, 'hiddenDim', 'EnhancedFFN');
-    this.dropoutRate = checkRate(options.dropout ?? 0.1, 'dropout', 'EnhancedFFN');
+    this.hiddenDim = options.hiddenDim == null ? null : checkPositiveInt('EnhancedFFN', 'hiddenDim', options.hiddenDim);
+    this.dropoutRate = checkRate('EnhancedFFN', 'dropout', options.dropout ?? 0.1);
     this.residualWeightInit = options.residualWeight ?? 0.1;
   }
 

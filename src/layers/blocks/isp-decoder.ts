@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gelu, linear } from '../../ops/index';
 import {
-  checkPositiveInt,
-  checkRate,
   dropout,
   init,
   isTraining,
@@ -11,12 +9,12 @@ import {
   singleInput,
   singleShape,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkRate, type LayerArgs } from '../validate';
 
 export interface IspDecoderOptions extends LayerArgs {
   /** Hidden widths, each Linear -> GELU -> dropout. Required (reference: gamma/saturation [96, 64, 32], colour [256, 384, 512, 576]). */
@@ -48,9 +46,9 @@ export class IspDecoder extends tfl.layers.Layer {
     if (!Array.isArray(options.hiddenSizes) || options.hiddenSizes.length === 0) {
       throw new Error(`IspDecoder: hiddenSizes must be a non-empty array, got ${String(options.hiddenSizes)}`);
     }
-    this.hiddenSizes = options.hiddenSizes.map((h, i) => checkPositiveInt(h, `hiddenSizes[${i}]`, 'IspDecoder'));
-    this.outputDim = checkPositiveInt(options.outputDim, 'outputDim', 'IspDecoder');
-    this.dropoutRate = checkRate(options.dropout ?? 0.05, 'dropout', 'IspDecoder');
+    this.hiddenSizes = options.hiddenSizes.map((h, i) => checkPositiveInt('IspDecoder', `hiddenSizes[${i}]`, h));
+    this.outputDim = checkPositiveInt('IspDecoder', 'outputDim', options.outputDim);
+    this.dropoutRate = checkRate('IspDecoder', 'dropout', options.dropout ?? 0.05);
     this.outputBiasInit = options.outputBiasInit ?? 0;
   }
 

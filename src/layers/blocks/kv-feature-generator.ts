@@ -2,8 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { linear } from '../../ops/index';
 import {
-  checkRate,
-  checkShape,
   dropout,
   init,
   isTraining,
@@ -11,12 +9,12 @@ import {
   singleInput,
   singleShape,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkRate, checkShape, type LayerArgs } from '../validate';
 
 export interface KVFeatureGeneratorOptions extends LayerArgs {
   /** Dropout on the joint projection (training only). Default 0.05. */
@@ -35,12 +33,12 @@ export class KVFeatureGenerator extends tfl.layers.Layer {
 
   constructor(options: KVFeatureGeneratorOptions = {}) {
     super(options);
-    this.dropoutRate = checkRate(options.dropout ?? 0.05, 'dropout', 'KVFeatureGenerator');
+    this.dropoutRate = checkRate('KVFeatureGenerator', 'dropout', options.dropout ?? 0.05);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, 'KVFeatureGenerator');
-    checkShape(shape, 4, null, 'KVFeatureGenerator', 'input [B, P, T, d]');
+    checkShape('KVFeatureGenerator', 'input [B, P, T, d]', shape, 4, null);
     const d = shape[3];
     if (d == null) throw new Error('KVFeatureGenerator: the feature dimension must be known');
     this.kvW = this.addWeight('kv_projection.weight', [d, 2 * d], 'float32', init.normal(Math.sqrt(1 / d)));
@@ -56,7 +54,7 @@ export class KVFeatureGenerator extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'KVFeatureGenerator');
-      checkShape(x.shape, 4, this.kvW.shape[0]!, 'KVFeatureGenerator', 'input [B, P, T, d]');
+      checkShape('KVFeatureGenerator', 'input [B, P, T, d]', x.shape, 4, this.kvW.shape[0]!);
       const kv = dropout(
         linear(x, this.kvW.read() as tf.Tensor2D, this.kvB.read() as tf.Tensor1D),
         this.dropoutRate,

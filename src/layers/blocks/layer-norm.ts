@@ -6,12 +6,12 @@ import {
   register,
   singleInput,
   singleShape,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { type LayerArgs } from '../validate';
 
 export interface LayerNormOptions extends LayerArgs {
   /** Added to the variance. Default 1e-5 (PyTorch; tfjs's layerNormalization defaults to 1e-3). */

@@ -2,17 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { linear } from '../../ops/index';
 import {
-  checkPositiveInt,
   init,
   register,
   singleInput,
   singleShape,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, type LayerArgs } from '../validate';
 
 export interface LinearOptions extends LayerArgs {
   /** Output features. Required. */
@@ -34,7 +33,7 @@ export class Linear extends tfl.layers.Layer {
 
   constructor(options: LinearOptions) {
     super(options);
-    this.units = checkPositiveInt(options.units, 'units', 'Linear');
+    this.units = checkPositiveInt('Linear', 'units', options.units);
     this.useBias = options.useBias ?? true;
   }
 

@@ -5,19 +5,16 @@ import { BoundaryAwareSmoothing } from './boundary-smoothing';
 import { windowParamsToMap } from './coarse-fine-map';
 import {
   buildNested,
-  checkPositiveInt,
-  checkRate,
-  checkShape,
   isTraining,
   register,
   singleInput,
   singleShape,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
 import { CompositeLayer } from './composite';
 import { EnhancedFFN } from './enhanced-ffn';
 import { MultiScaleParamSmoother } from './param-smoother';
@@ -67,14 +64,14 @@ export class MapGenerator extends CompositeLayer {
   constructor(options: MapGeneratorOptions) {
     super(options);
     const n = 'MapGenerator';
-    this.windowPixels = checkPositiveInt(options.windowPixels, 'windowPixels', n);
-    this.channels = checkPositiveInt(options.channels, 'channels', n);
+    this.windowPixels = checkPositiveInt(n, 'windowPixels', options.windowPixels);
+    this.channels = checkPositiveInt(n, 'channels', options.channels);
     this.coarseWeight = options.coarseWeight ?? 0.9;
     this.fineWeight = options.fineWeight ?? 0.1;
-    this.ffnDropout = checkRate(options.ffnDropout ?? 0.1, 'ffnDropout', n);
+    this.ffnDropout = checkRate(n, 'ffnDropout', options.ffnDropout ?? 0.1);
     this.paramSmoothing = options.paramSmoothing ?? false;
-    this.paramSmootherPasses = checkPositiveInt(options.paramSmootherPasses ?? 2, 'paramSmootherPasses', n);
-    this.antiCheckerboardPasses = checkPositiveInt(options.antiCheckerboardPasses ?? 2, 'antiCheckerboardPasses', n);
+    this.paramSmootherPasses = checkPositiveInt(n, 'paramSmootherPasses', options.paramSmootherPasses ?? 2);
+    this.antiCheckerboardPasses = checkPositiveInt(n, 'antiCheckerboardPasses', options.antiCheckerboardPasses ?? 2);
     this.ffn = new EnhancedFFN({ name: 'ffn', dropout: this.ffnDropout });
     this.paramSmoother = this.paramSmoothing ? new MultiScaleParamSmoother({ name: 'param_smoother' }) : null;
     this.boundarySmoother = this.paramSmoothing ? new BoundaryAwareSmoothing({ name: 'boundary_smoother' }) : null;
@@ -90,7 +87,7 @@ export class MapGenerator extends CompositeLayer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, 'MapGenerator');
     const win = this.windowPixels;
-    checkShape(shape, 4, win * win * this.channels, 'MapGenerator', 'input [B, h, w, win*win*C]');
+    checkShape('MapGenerator', 'input [B, h, w, win*win*C]', shape, 4, win * win * this.channels);
     const mapShape: Shape = [null, null, null, this.channels];
     for (const l of this.sublayers()) buildNested(l, mapShape);
     this.built = true;
@@ -113,7 +110,7 @@ export class MapGenerator extends CompositeLayer {
   generate(params: tf.Tensor4D, training = false, record?: StageRecorder): tf.Tensor4D {
     return tf.tidy(() => {
       const win = this.windowPixels;
-      checkShape(params.shape, 4, win * win * this.channels, 'MapGenerator', 'input [B, h, w, win*win*C]');
+      checkShape('MapGenerator', 'input [B, h, w, win*win*C]', params.shape, 4, win * win * this.channels);
       const kw = { training };
       let x = windowParamsToMap(params, this);
       record?.('mix', x);

@@ -4,17 +4,14 @@ import { MixtureOfAttention, MixtureOfExperts, type AuxLossWeights } from '../ex
 import { resolveAuxWeights } from '../routing/types';
 import {
   buildNested,
-  checkPositiveInt,
-  checkRate,
-  checkShape,
   isTraining,
   register,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
 import { CompositeLayer } from './composite';
 import { LayerNorm } from './layer-norm';
 import type { StageRecorder } from './map-generator';
@@ -92,17 +89,17 @@ export class MasrBlock extends CompositeLayer {
   constructor(options: MasrBlockOptions = {}) {
     super(options);
     const n = 'MasrBlock';
-    this.attentionExperts = checkPositiveInt(options.attentionExperts ?? 3, 'attentionExperts', n);
-    this.attentionK = checkPositiveInt(options.attentionK ?? 2, 'attentionK', n);
-    this.headDim = checkPositiveInt(options.headDim ?? 64, 'headDim', n);
-    this.attentionDropout = checkRate(options.attentionDropout ?? 0.05, 'attentionDropout', n);
+    this.attentionExperts = checkPositiveInt(n, 'attentionExperts', options.attentionExperts ?? 3);
+    this.attentionK = checkPositiveInt(n, 'attentionK', options.attentionK ?? 2);
+    this.headDim = checkPositiveInt(n, 'headDim', options.headDim ?? 64);
+    this.attentionDropout = checkRate(n, 'attentionDropout', options.attentionDropout ?? 0.05);
     this.sampleSecondExpert = options.sampleSecondExpert ?? 'train';
     this.positionBias = options.positionBias ?? 'none';
-    this.numPositions = checkPositiveInt(options.numPositions ?? 8, 'numPositions', n);
+    this.numPositions = checkPositiveInt(n, 'numPositions', options.numPositions ?? 8);
     this.crossAttention = options.crossAttention ?? false;
     this.feedForward = options.feedForward ?? true;
-    this.moeExperts = checkPositiveInt(options.moeExperts ?? 3, 'moeExperts', n);
-    this.moeK = checkPositiveInt(options.moeK ?? 2, 'moeK', n);
+    this.moeExperts = checkPositiveInt(n, 'moeExperts', options.moeExperts ?? 3);
+    this.moeK = checkPositiveInt(n, 'moeK', options.moeK ?? 2);
     this.moeHiddenSizes = [...(options.moeHiddenSizes ?? [256, 512])];
     this.residualOffset = options.residualOffset ?? 0;
     this.logitClamp = options.logitClamp ?? 10;
@@ -150,8 +147,8 @@ export class MasrBlock extends CompositeLayer {
         `MasrBlock: expected ${this.crossAttention ? '[x, kv]' : 'one input x'}, got ${list.length} inputs`,
       );
     }
-    checkShape(list[0]!, 4, null, 'MasrBlock', 'x [B, P, T, d]');
-    if (this.crossAttention) checkShape(list[1]!, 4, list[0]![3] ?? null, 'MasrBlock', 'kv [B, P, S, d]');
+    checkShape('MasrBlock', 'x [B, P, T, d]', list[0]!, 4, null);
+    if (this.crossAttention) checkShape('MasrBlock', 'kv [B, P, S, d]', list[1]!, 4, list[0]![3] ?? null);
     return [list[0]!, list[this.crossAttention ? 1 : 0]!];
   }
 
@@ -187,7 +184,7 @@ export class MasrBlock extends CompositeLayer {
    */
   forward(x: tf.Tensor, kv: tf.Tensor | ProjectedKeyValue | null, training = false, record?: StageRecorder): tf.Tensor {
     return tf.tidy(() => {
-      checkShape(x.shape, 4, null, 'MasrBlock', 'x [B, P, T, d]');
+      checkShape('MasrBlock', 'x [B, P, T, d]', x.shape, 4, null);
       if (this.crossAttention && !kv) throw new Error('MasrBlock: crossAttention needs inputs [x, kv]');
       if (!this.crossAttention && kv) throw new Error('MasrBlock: kv is only taken with crossAttention');
       const kw = { training };

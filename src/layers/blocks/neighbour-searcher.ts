@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { checkShape, register, singleInput, singleShape, type LayerArgs, type LayerConfig, type Shape } from './common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
+import { checkShape, type LayerArgs } from '../validate';
 
 /** The 8 neighbours of a 3x3 block in raster order without the centre (index = 3*(dy+1) + (dx+1)). */
 export const DEFAULT_NEIGHBOUR_INDICES: readonly number[] = [0, 1, 2, 3, 5, 6, 7, 8];
@@ -32,7 +33,7 @@ export class NeighbourSearcher extends tfl.layers.Layer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(inputShape, 'NeighbourSearcher');
-    checkShape(shape, 5, null, 'NeighbourSearcher', 'input [B, h, w, L, D]');
+    checkShape('NeighbourSearcher', 'input [B, h, w, L, D]', shape, 5, null);
     const [b, h, w, l, d] = shape;
     return [
       b ?? null,
@@ -48,7 +49,7 @@ export class NeighbourSearcher extends tfl.layers.Layer {
 
   /** The grid [B, h, w, L, D] inside a ring of zero cells (the neighbours outside the grid): [B, h+2, w+2, L, D]. */
   static pad(x: tf.Tensor): tf.Tensor {
-    checkShape(x.shape, 5, null, 'NeighbourSearcher', 'input [B, h, w, L, D]');
+    checkShape('NeighbourSearcher', 'input [B, h, w, L, D]', x.shape, 5, null);
     const [b, h, w, l, d] = x.shape as [number, number, number, number, number];
     return tf.tidy(() =>
       tf.reshape(
@@ -70,7 +71,7 @@ export class NeighbourSearcher extends tfl.layers.Layer {
    * costs about 1/n of projecting the gathered tokens (plus the ring of cells).
    */
   gatherPadded(padded: tf.Tensor): tf.Tensor {
-    checkShape(padded.shape, 5, null, 'NeighbourSearcher', 'ringed grid [B, h+2, w+2, L, D]');
+    checkShape('NeighbourSearcher', 'ringed grid [B, h+2, w+2, L, D]', padded.shape, 5, null);
     const [b, h2, w2, l, d] = padded.shape as [number, number, number, number, number];
     const [h, w] = [h2 - 2, w2 - 2];
     if (h < 1 || w < 1) {

@@ -2,18 +2,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { conv2d, gelu, groupNorm } from '../../ops/index';
 import {
-  checkPositiveInt,
-  checkShape,
   init,
   register,
   singleInput,
   singleShape,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 export interface PatchEmbeddingOptions extends LayerArgs {
   /** Patch side in pixels (conv kernel = stride). Required. */
@@ -52,11 +50,11 @@ export class PatchEmbedding extends tfl.layers.Layer {
   constructor(options: PatchEmbeddingOptions) {
     super(options);
     const n = 'PatchEmbedding';
-    this.patchSize = checkPositiveInt(options.patchSize, 'patchSize', n);
-    this.embedDim = checkPositiveInt(options.embedDim ?? 128, 'embedDim', n);
-    this.stemChannels = checkPositiveInt(options.stemChannels ?? 48, 'stemChannels', n);
-    this.inChannels = checkPositiveInt(options.inChannels ?? 3, 'inChannels', n);
-    this.groups = checkPositiveInt(options.groups ?? 8, 'groups', n);
+    this.patchSize = checkPositiveInt(n, 'patchSize', options.patchSize);
+    this.embedDim = checkPositiveInt(n, 'embedDim', options.embedDim ?? 128);
+    this.stemChannels = checkPositiveInt(n, 'stemChannels', options.stemChannels ?? 48);
+    this.inChannels = checkPositiveInt(n, 'inChannels', options.inChannels ?? 3);
+    this.groups = checkPositiveInt(n, 'groups', options.groups ?? 8);
     if (this.embedDim % this.groups !== 0) {
       throw new Error(`PatchEmbedding: embedDim ${this.embedDim} is not divisible by groups ${this.groups}`);
     }
@@ -64,7 +62,7 @@ export class PatchEmbedding extends tfl.layers.Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, 'PatchEmbedding');
-    checkShape(shape, 4, this.inChannels, 'PatchEmbedding', 'input [B, H, W, C]');
+    checkShape('PatchEmbedding', 'input [B, H, W, C]', shape, 4, this.inChannels);
     const [c, s, d, p] = [this.inChannels, this.stemChannels, this.embedDim, this.patchSize];
     this.stemW = this.addWeight('local_feature.weight', [3, 3, c, s], 'float32', init.kaiming());
     this.stemB = this.addWeight('local_feature.bias', [s], 'float32', init.zeros());
@@ -86,7 +84,7 @@ export class PatchEmbedding extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'PatchEmbedding') as tf.Tensor4D;
-      checkShape(x.shape, 4, this.inChannels, 'PatchEmbedding', 'input [B, H, W, C]');
+      checkShape('PatchEmbedding', 'input [B, H, W, C]', x.shape, 4, this.inChannels);
       if (x.shape[1] < this.patchSize || x.shape[2] < this.patchSize) {
         throw new Error(
           `PatchEmbedding: input [${x.shape}] is smaller than one ${this.patchSize}x${this.patchSize} patch`,

@@ -2,9 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { layerNorm, linear } from '../../ops/index';
 import {
-  checkPositiveInt,
-  checkRate,
-  checkShape,
   dropout,
   init,
   isTraining,
@@ -12,12 +9,12 @@ import {
   singleInput,
   singleShape,
   type Kwargs,
-  type LayerArgs,
   type LayerConfig,
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
 } from './common';
+import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
 
 export interface QKIspGeneratorOptions extends LayerArgs {
   /** Number N of ISP keys per window (the expert keys of the attention gate). Default 3. */
@@ -43,13 +40,13 @@ export class QKIspGenerator extends tfl.layers.Layer {
 
   constructor(options: QKIspGeneratorOptions = {}) {
     super(options);
-    this.numHeads = checkPositiveInt(options.numHeads ?? 3, 'numHeads', 'QKIspGenerator');
-    this.dropoutRate = checkRate(options.dropout ?? 0.05, 'dropout', 'QKIspGenerator');
+    this.numHeads = checkPositiveInt('QKIspGenerator', 'numHeads', options.numHeads ?? 3);
+    this.dropoutRate = checkRate('QKIspGenerator', 'dropout', options.dropout ?? 0.05);
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, 'QKIspGenerator');
-    checkShape(shape, 3, null, 'QKIspGenerator', 'input [B, P, d]');
+    checkShape('QKIspGenerator', 'input [B, P, d]', shape, 3, null);
     const d = shape[2];
     if (d == null) throw new Error('QKIspGenerator: the feature dimension must be known');
     const std = Math.sqrt(1 / d);
@@ -84,7 +81,7 @@ export class QKIspGenerator extends tfl.layers.Layer {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'QKIspGenerator');
       const d = this.normW.shape[0]!;
-      checkShape(x.shape, 3, d, 'QKIspGenerator', 'input [B, P, d]');
+      checkShape('QKIspGenerator', 'input [B, P, d]', x.shape, 3, d);
       const [b, p] = x.shape;
       const training = isTraining(kwargs);
       const normed = layerNorm(x, this.normW.read() as tf.Tensor1D, this.normB.read() as tf.Tensor1D);

@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import {
-  checkPositiveInt,
-  checkShape,
-  register,
-  singleInput,
-  singleShape,
-  type LayerArgs,
-  type LayerConfig,
-  type Shape,
-} from './common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
+import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 /**
  * Split a feature map [B, Hp, Wp, C] into non-overlapping ws x ws windows: [B, P, ws*ws, C] with windows row-major over
@@ -59,12 +51,12 @@ export class WindowPartition extends tfl.layers.Layer {
 
   constructor(options: WindowPartitionOptions) {
     super(options);
-    this.windowSize = checkPositiveInt(options.windowSize, 'windowSize', 'WindowPartition');
+    this.windowSize = checkPositiveInt('WindowPartition', 'windowSize', options.windowSize);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(inputShape, 'WindowPartition');
-    checkShape(shape, 4, null, 'WindowPartition', 'input [B, Hp, Wp, C]');
+    checkShape('WindowPartition', 'input [B, Hp, Wp, C]', shape, 4, null);
     const [b, h, w, c] = shape;
     const ws = this.windowSize;
     const p = h == null || w == null ? null : Math.floor(h / ws) * Math.floor(w / ws);
@@ -74,7 +66,7 @@ export class WindowPartition extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'WindowPartition');
-      checkShape(x.shape, 4, null, 'WindowPartition', 'input [B, Hp, Wp, C]');
+      checkShape('WindowPartition', 'input [B, Hp, Wp, C]', x.shape, 4, null);
       return windowPartition(x as tf.Tensor4D, this.windowSize);
     });
   }

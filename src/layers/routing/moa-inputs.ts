@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { shapeString } from './validate';
+import { shapeString } from '../validate';
 
 const NAME = 'MixtureOfAttention';
 

@@ -6,8 +6,8 @@ import { mixtureOfAttention } from './moa-forward';
 import type { PositionBiasLayout } from './position-bias';
 import { attentionGateLogits, route, routerLogits } from './router';
 import { RoutingLayer } from './routing-layer';
-import { resolveAuxWeights, type AuxLossWeights, type LayerArgs } from './types';
-import { checkNonNegative, checkOneOf, checkPositiveInt, checkTopK, shapeString } from './validate';
+import { resolveAuxWeights, type AuxLossWeights } from './types';
+import { checkNonNegative, checkOneOf, checkPositiveInt, checkTopK, shapeString, type LayerArgs } from '../validate';
 
 type Kwargs = Record<string, unknown>;
 

@@ -4,8 +4,8 @@ import type { ExpertLinear } from './expert-stack';
 import { denseMoe, sparseMoe, type MoeExperts } from './moe-forward';
 import { noisyLogits, route, routerLogits } from './router';
 import { RoutingLayer } from './routing-layer';
-import { resolveAuxWeights, type AuxLossWeights, type LayerArgs } from './types';
-import { checkNonNegative, checkOneOf, checkPositiveInt, checkTopK, shapeString } from './validate';
+import { resolveAuxWeights, type AuxLossWeights } from './types';
+import { checkNonNegative, checkOneOf, checkPositiveInt, checkTopK, shapeString, type LayerArgs } from '../validate';
 
 type Kwargs = Record<string, unknown>;
 

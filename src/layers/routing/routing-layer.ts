@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { HostRng } from './rng';
 import { readOverride } from './selection';
-import type { AuxLosses, LayerArgs, RoutingDecision } from './types';
+import type { LayerArgs } from '../validate';
+import type { AuxLosses, RoutingDecision } from './types';
 
 type Initializer = ReturnType<typeof tfl.initializers.randomNormal>;
 

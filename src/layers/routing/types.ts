@@ -1,8 +1,4 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
-
-/** The base options every tfjs-layers layer accepts (name, trainable, inputShape, ...). */
-export type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
 /** Weights of the three load-balancing terms in a layer's auxiliary loss. */
 export interface AuxLossWeights {
