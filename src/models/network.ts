@@ -96,6 +96,7 @@ export class MasrNetwork {
       sampleSecondExpert: c.sampleSecondExpert,
       attentionDropout: a[0].dropout,
       auxWeights: c.auxWeights,
+      referenceCompat: true, // the reference's unused router weights, so its checkpoints load key for key
     });
     this.ispAttentionNorm = new LayerNorm({ name: 'attn_norm' });
     this.slotMoe = new MixtureOfExperts({
@@ -105,6 +106,7 @@ export class MasrNetwork {
       hiddenSizes: c.moe[0].hiddenSizes,
       mode: 'slots',
       auxWeights: c.auxWeights,
+      referenceCompat: true,
       ...common,
     });
     this.slotMoeNorm = new LayerNorm({ name: 'moe_1_norm' });
@@ -122,6 +124,7 @@ export class MasrNetwork {
         attentionDropout: a[i].dropout,
         sampleSecondExpert: c.sampleSecondExpert,
         auxWeights: c.auxWeights,
+        referenceCompat: true,
         ...(i < 3 ? moeOptions(c.moe[i as 1 | 2]) : {}),
         ...common,
         ...extra,

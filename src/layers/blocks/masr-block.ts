@@ -52,7 +52,7 @@ export interface MasrBlockOptions extends LayerArgs {
   residualOffset?: number;
   /** Router logit clamp of the MoE. Default 10. */
   logitClamp?: number;
-  /** Create the reference's unused router weights (non-trainable) for checkpoint round trips. Default true. */
+  /** Create the reference's unused router weights (non-trainable) for checkpoint round trips. Default false. */
   referenceCompat?: boolean;
   /** Weights of the routing aux losses (cv², switch, z) of both routing layers. Default DEFAULT_AUX_WEIGHTS. */
   auxWeights?: Partial<AuxLossWeights>;
@@ -103,7 +103,7 @@ export class MasrBlock extends CompositeLayer {
     this.moeHiddenSizes = [...(options.moeHiddenSizes ?? [256, 512])];
     this.residualOffset = options.residualOffset ?? 0;
     this.logitClamp = options.logitClamp ?? 10;
-    this.referenceCompat = options.referenceCompat ?? true;
+    this.referenceCompat = options.referenceCompat ?? false;
     this.auxWeights = resolveAuxWeights(options.auxWeights);
     this.attention = new MixtureOfAttention({
       name: 'attention',

@@ -43,7 +43,10 @@ export interface MixtureOfAttentionOptions extends LayerArgs {
   logitClamp?: number | null;
   /** Weights of the aux-loss terms. Default { cv: 0.05, switch: 0.01, z: 0.001 }. */
   auxWeights?: Partial<AuxLossWeights>;
-  /** Also create the reference's unused 'q_proj.moe.w_atten_gate' (and, with 'attentionGate', 'q_proj.moe.w_gate') as non-trainable weights. Default true. */
+  /**
+   * Also create the reference's unused 'q_proj.moe.w_atten_gate' (and, with 'attentionGate', 'q_proj.moe.w_gate') as
+   * non-trainable weights, so reference checkpoints map key for key. Default false (MASRNet turns it on for its own layers).
+   */
   referenceCompat?: boolean;
   /** Seed for the sampled experts, dropout and initialisers. Default: random. */
   seed?: number;
@@ -97,7 +100,7 @@ export class MixtureOfAttention extends RoutingLayer {
     if (!(this.logitClamp > 0))
       throw new Error(`${NAME}: logitClamp must be > 0 (or null for none), got ${this.logitClamp}`);
     this.auxWeights = resolveAuxWeights(options.auxWeights);
-    this.referenceCompat = options.referenceCompat ?? true;
+    this.referenceCompat = options.referenceCompat ?? false;
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {

@@ -36,7 +36,10 @@ export interface MixtureOfExpertsOptions extends LayerArgs {
   noisyGating?: boolean;
   /** Training only: the last sampleTopk of the k slots are sampled ∝ prob + 1e-6 instead of taken by rank. Default 0. */
   sampleTopk?: number;
-  /** Also create the reference's unused 'w_atten_gate' [E, E] as a non-trainable weight (checkpoint round trip). Default true. */
+  /**
+   * Also create the reference's unused 'w_atten_gate' [E, E] as a non-trainable weight, so reference checkpoints map
+   * key for key. Default false (MASRNet turns it on for its own layers).
+   */
   referenceCompat?: boolean;
   /** 'sparse' (default): each token runs only through its k experts. 'dense': all experts, masked (tests, benchmarks). */
   dispatch?: 'sparse' | 'dense';
@@ -95,7 +98,7 @@ export class MixtureOfExperts extends RoutingLayer {
     this.sampleTopk = checkNonNegative(NAME, 'sampleTopk', options.sampleTopk ?? 0, this.k);
     if (!Number.isInteger(this.sampleTopk))
       throw new Error(`${NAME}: sampleTopk must be an integer, got ${this.sampleTopk}`);
-    this.referenceCompat = options.referenceCompat ?? true;
+    this.referenceCompat = options.referenceCompat ?? false;
     this.dispatch = checkOneOf(NAME, 'dispatch', options.dispatch ?? 'sparse', ['sparse', 'dense']);
   }
 

@@ -138,12 +138,22 @@ describe(`MixtureOfAttention (${tf.getBackend()})`, () => {
     expect(maxAbsDiff(layer.lastRouting!.gates, ref.gates.flat())).toBeLessThan(1e-6);
     expect(Math.abs(layer.lastAux!.z.dataSync()[0]! - ref.z)).toBeLessThan(1e-3);
     expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
-    // w_gate is kept for checkpoints only: non-trainable.
-    expect(layer.nonTrainableWeights.map((w) => w.originalName.split('/').pop()).sort()).toEqual([
+    // An attention-gated layer has no router weights; with referenceCompat it keeps the reference's w_gate and
+    // w_atten_gate for checkpoints only: non-trainable.
+    expect(layer.nonTrainableWeights).toEqual([]);
+    const compat = built({ numExperts: 3, k: 2, headDim: 3, routing: 'attentionGate', referenceCompat: true }, [
+      q,
+      kv,
+      kv,
+      gk,
+    ]);
+    expect(compat.nonTrainableWeights.map((w) => w.originalName.split('/').pop()).sort()).toEqual([
       'q_proj.moe.w_atten_gate',
       'q_proj.moe.w_gate',
     ]);
+    expect(compat.trainableWeights.length).toBe(layer.trainableWeights.length);
     layer.dispose();
+    compat.dispose();
   });
 
   it("samples the last slot ∝ prob + 1e-6 among the non-argmax experts ('always'), reproducibly from a seed", () => {
@@ -191,10 +201,13 @@ describe(`MixtureOfAttention (${tf.getBackend()})`, () => {
     noDrop.dispose();
   });
 
-  it('creates the reference weight names and shapes', () => {
+  it('creates the reference weight names and shapes (w_atten_gate only with referenceCompat)', () => {
     const q = tf.zeros([1, 2, 3, 8]);
     const nb = tf.zeros([1, 2, 24, 8]);
-    const layer = built({ numExperts: 3, k: 2, headDim: 4, positionBias: 'reference' }, [q, nb]);
+    const plain = built({ numExperts: 3, k: 2, headDim: 4, positionBias: 'reference' }, [q, nb]);
+    expect(plain.nonTrainableWeights).toEqual([]);
+    plain.dispose();
+    const layer = built({ numExperts: 3, k: 2, headDim: 4, positionBias: 'reference', referenceCompat: true }, [q, nb]);
     cleanup.push(q, nb);
     const shapes = Object.fromEntries(layer.weights.map((w) => [w.originalName.split('/').pop(), w.shape]));
     expect(shapes).toEqual({

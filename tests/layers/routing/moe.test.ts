@@ -223,8 +223,8 @@ describe(`MixtureOfExperts (${tf.getBackend()})`, () => {
     noisy.dispose();
   });
 
-  it('creates the reference weight names; w_atten_gate is non-trainable and optional', () => {
-    const layer = new MixtureOfExperts({ numExperts: 3, k: 2, hiddenSizes: [256, 512, 256] });
+  it('creates the reference weight names; w_atten_gate is non-trainable and only with referenceCompat', () => {
+    const layer = new MixtureOfExperts({ numExperts: 3, k: 2, hiddenSizes: [256, 512, 256], referenceCompat: true });
     buildWith(layer, [1, 2, 3, 128]);
     const names = (ws: { originalName: string }[]) => ws.map((w) => w.originalName.split('/').pop()).sort();
     expect(names(layer.trainableWeights)).toEqual(
@@ -237,10 +237,10 @@ describe(`MixtureOfExperts (${tf.getBackend()})`, () => {
     );
     expect(names(layer.nonTrainableWeights)).toEqual(['w_atten_gate']);
     expect(weightValue(layer, 'experts.layers.3.weight').shape).toEqual([3, 256, 128]);
+    // referenceCompat defaults to off: no never-used weights unless asked for (MASRNet asks, for its checkpoints).
     const lean = new MixtureOfExperts({
       numExperts: 3,
       k: 2,
-      referenceCompat: false,
       useBias: false,
       outputProjection: false,
     });

@@ -56,7 +56,14 @@ describe(`routing layer serialization (${tf.getBackend()})`, () => {
   it('a saved and reloaded tf.model reproduces its outputs (weights and config round trip)', async () => {
     const query = tfl.input({ shape: [2, 3, 4] });
     const kv = tfl.input({ shape: [2, 24, 4] });
-    const moa = new MixtureOfAttention({ numExperts: 3, k: 2, headDim: 4, positionBias: 'reference' });
+    // referenceCompat: its non-trainable weights must survive the round trip too.
+    const moa = new MixtureOfAttention({
+      numExperts: 3,
+      k: 2,
+      headDim: 4,
+      positionBias: 'reference',
+      referenceCompat: true,
+    });
     const moe = new MixtureOfExperts({ numExperts: 3, k: 2, hiddenSizes: [5], mode: 'slots' });
     const out = moe.apply(moa.apply([query, kv])) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: [query, kv], outputs: out });
