@@ -20,6 +20,7 @@ import {
   WindowPartition,
 } from '../../../src/layers/exports-blocks';
 import { maxAbsDiff, randomTensor } from '../../helpers/gradcheck';
+import { runLayerTest } from '../../helpers/layer-test';
 
 interface Case {
   make: () => tfl.layers.Layer;
@@ -100,6 +101,50 @@ describe(`block layers: config round trip, output shapes, weights (${tf.getBacke
       copy.dispose();
     });
   }
+});
+
+// The shared layer contract (tests/helpers/layer-test.ts) for every case: weight counts [trainable, non-trainable].
+const WEIGHT_COUNTS: Record<string, [number, number]> = {
+  MasrPatchEmbedding: [8, 0],
+  MasrWindowPartition: [0, 0],
+  MasrLinear: [2, 0],
+  MasrLayerNorm: [2, 0],
+  MasrEispGenerator: [8, 0],
+  MasrQKIspGenerator: [6, 0],
+  MasrKVFeatureGenerator: [2, 0],
+  MasrNeighbourSearcher: [0, 0],
+  MasrIspDecoder: [6, 0],
+  MasrEnhancedFFN: [5, 0],
+  MasrAntiCheckerboard: [6, 0],
+  MasrMultiScaleParamSmoother: [5, 0],
+  MasrBoundaryAwareSmoothing: [5, 0],
+  MasrCoarseFineMap: [0, 0],
+  MasrMapGenerator: [21, 0],
+  MasrBlock: [19, 0], // 8 attention (with pos_bias), 2 norm, 7 MoE, 2 norm
+};
+
+describe(`block layers: the layer contract (${tf.getBackend()})`, () => {
+  for (const [className, c] of Object.entries(cases)) {
+    it(className, async () => {
+      const [trainableWeights, nonTrainableWeights] = WEIGHT_COUNTS[className]!;
+      await runLayerTest({
+        make: c.make,
+        inputShapes: c.inputs,
+        trainableWeights,
+        nonTrainableWeights,
+      });
+    });
+  }
+
+  it("MasrBlock with referenceCompat: the reference's unused router weights are non-trainable, and fit leaves them", async () => {
+    await runLayerTest({
+      make: () => new MasrBlock({ headDim: 4, moeHiddenSizes: [6], referenceCompat: true }),
+      inputShapes: [[2, 2, 3, 8]],
+      trainableWeights: 18, // no pos_bias
+      nonTrainableWeights: 2, // the attention's and the MoE's w_atten_gate
+      outputShape: [2, 2, 3, 8],
+    });
+  });
 });
 
 describe(`composite layers inside tf.model (${tf.getBackend()})`, () => {

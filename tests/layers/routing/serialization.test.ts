@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { MixtureOfAttention, MixtureOfExperts } from '../../../src/layers/exports-routing';
 import { maxAbsDiff, randomTensor } from '../../helpers/gradcheck';
+import { runLayerTest } from '../../helpers/layer-test';
 
 describe(`routing layer serialization (${tf.getBackend()})`, () => {
   it('getConfig / fromConfig round trip with non-default options', () => {
@@ -86,5 +87,65 @@ describe(`routing layer serialization (${tf.getBackend()})`, () => {
     tf.dispose([xs, a, b]);
     model.dispose();
     loaded.dispose();
+  });
+});
+
+describe(`routing layers: the layer contract (${tf.getBackend()})`, () => {
+  it('MixtureOfExperts, mode sum', async () => {
+    await runLayerTest({
+      make: () => new MixtureOfExperts({ numExperts: 3, k: 2, hiddenSizes: [5], seed: 1 }),
+      inputShapes: [[2, 6, 4]],
+      trainableWeights: 7, // w_gate, 2 expert layers and the output experts, each weight and bias
+      nonTrainableWeights: 0,
+      outputShape: [2, 6, 4],
+    });
+  });
+
+  it('MixtureOfExperts, mode slots, noisy gating, referenceCompat', async () => {
+    await runLayerTest({
+      make: () =>
+        new MixtureOfExperts({
+          numExperts: 3,
+          k: 2,
+          hiddenSizes: [5],
+          mode: 'slots',
+          noisyGating: true,
+          referenceCompat: true,
+          seed: 2,
+        }),
+      inputShapes: [[2, 6, 4]],
+      trainableWeights: 8, // as above, and w_noise
+      nonTrainableWeights: 1, // w_atten_gate
+      outputShape: [2, 6, 2, 4],
+    });
+  });
+
+  it('MixtureOfAttention, router with position bias', async () => {
+    await runLayerTest({
+      make: () => new MixtureOfAttention({ numExperts: 3, k: 2, headDim: 4, positionBias: 'reference', seed: 3 }),
+      inputShapes: [
+        [2, 2, 3, 4],
+        [2, 2, 24, 4],
+      ],
+      trainableWeights: 8, // query and output experts, k/v projections with biases, w_gate, pos_bias
+      nonTrainableWeights: 0,
+      outputShape: [2, 2, 3, 4],
+    });
+  });
+
+  it('MixtureOfAttention, attention gate, referenceCompat', async () => {
+    await runLayerTest({
+      make: () =>
+        new MixtureOfAttention({ numExperts: 3, k: 2, headDim: 4, routing: 'attentionGate', referenceCompat: true }),
+      inputShapes: [
+        [2, 2, 3, 4],
+        [2, 2, 5, 4],
+        [2, 2, 5, 4],
+        [2, 2, 3, 4],
+      ],
+      trainableWeights: 6, // no router of its own
+      nonTrainableWeights: 2, // the reference's unused w_gate and w_atten_gate
+      outputShape: [2, 2, 3, 4],
+    });
   });
 });
