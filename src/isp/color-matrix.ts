@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { mergeChannels, splitChannels, stopGradient } from '../ops/index';
+import type { IspOp } from './op';
 
 export interface ColorMatrixOptions {
   /** M = I + residualScale * params. Default 0.5 (the reference's ColorTransform). */
@@ -81,3 +82,22 @@ export function colorCorrectionStrength(params: tf.Tensor4D): tf.Tensor4D {
     return tf.div(off, tf.add(diag, 1e-8)) as tf.Tensor4D;
   });
 }
+
+/**
+ * Colour matrix: map = raw parameters [B, H, W, 9]; shown as the applied matrix and the correction strength.
+ * Reference decoder isp_2, smoothed in parameter space.
+ */
+export const colorOp: IspOp = {
+  name: 'color',
+  channels: 9,
+  applyOrder: 0,
+  decoder: { outputBiasInit: 0, defaults: { hiddenSizes: [256, 384, 512, 576], dropout: 0.05 } },
+  paramSmoothing: true,
+  reference: { index: 2, mapRecord: 'color_params_map', afterRecord: 'after_color', applyFlops: { module: 'color_transform', macsPerPixel: 9 } },
+  apply: (image, map, options) => applyColorMatrix(image, map, options.color),
+  display: (map, options) => ({
+    colorMatrix: colorMatrixFromParams(map, options.color),
+    colorStrength: colorCorrectionStrength(map),
+  }),
+  heatmap: { display: 'colorStrength', title: 'COLOR CORRECTION' },
+};

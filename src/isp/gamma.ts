@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkImage, checkMap } from './color-matrix';
+import type { IspOp } from './op';
 
 /**
  * The reference's per-pixel gamma: clamp((L + eps) ^ (1 + gammaMap), eps, 1).
@@ -17,3 +18,16 @@ export function applyGamma(image: tf.Tensor4D, gammaMap: tf.Tensor4D, epsilon = 
       tf.clipByValue(tf.exp(tf.mul(tf.log(tf.add(image, epsilon)), tf.add(gammaMap, 1))), epsilon, 1) as tf.Tensor4D,
   );
 }
+
+/** Gamma: map = increment Δ [B, H, W, 1]; shown as the exponent 1 + Δ. Reference decoder isp_1. */
+export const gammaOp: IspOp = {
+  name: 'gamma',
+  channels: 1,
+  applyOrder: 1,
+  decoder: { outputBiasInit: 0, defaults: { hiddenSizes: [96, 64, 32], dropout: 0.05 } },
+  paramSmoothing: false,
+  reference: { index: 1, mapRecord: 'gamma_map', afterRecord: 'after_gamma' },
+  apply: (image, map) => applyGamma(image, map),
+  display: (map) => ({ gammaExponent: tf.add(map, 1) as tf.Tensor4D }),
+  heatmap: { display: 'gammaExponent', title: 'GAMMA' },
+};

@@ -7,4 +7,13 @@ export {
 } from './color-matrix';
 export { applyGamma } from './gamma';
 export { applySaturation, saturationFactor } from './saturation';
-export { applyIsp, type IspMaps } from './pipeline';
+export {
+  applyIsp,
+  ispDisplayMaps,
+  type ApplyIspOptions,
+  type IspDisplayMaps,
+  type IspMaps,
+  type IspRawMaps,
+} from './pipeline';
+export type { IspApplyOptions, IspOp } from './op';
+export { ISP_OPS, ispOpsInApplyOrder } from './registry';

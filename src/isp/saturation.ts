@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { hsvToRgbPlanes, mergeChannels, rgbToHsvPlanes, splitChannels } from '../ops/index';
 import { checkImage, checkMap } from './color-matrix';
+import type { IspOp } from './op';
 
 /** The saturation factor the reference uses: 1.5 + 0.4 * tanh(map), always in (1.1, 1.9). */
 export function saturationFactor(saturationMap: tf.Tensor): tf.Tensor {
@@ -22,3 +23,16 @@ export function applySaturation(image: tf.Tensor4D, saturationMap: tf.Tensor4D):
     return tf.clipByValue(mergeChannels(hsvToRgbPlanes([h, boosted, v])), 1e-8, 1) as tf.Tensor4D;
   });
 }
+
+/** Saturation: map = logits [B, H, W, 1]; shown as the factor 1.5 + 0.4 tanh. Reference decoder isp_4. */
+export const saturationOp: IspOp = {
+  name: 'saturation',
+  channels: 1,
+  applyOrder: 2,
+  decoder: { outputBiasInit: 1, defaults: { hiddenSizes: [96, 64, 32], dropout: 0.05 } },
+  paramSmoothing: false,
+  reference: { index: 4, mapRecord: 'saturation_map' },
+  apply: (image, map) => applySaturation(image, map),
+  display: (map) => ({ saturationFactor: saturationFactor(map) as tf.Tensor4D }),
+  heatmap: { display: 'saturationFactor', title: 'SATURATION' },
+};

@@ -1,6 +1,6 @@
 import { DEFAULT_LOSS_WEIGHTS, type MasrLossWeights } from '../losses/index';
 
-export type MASRNetPreset = 'lolv1' | 'lsrw' | 'lolv2';
+export type MASRNetPreset = 'lolv1' | 'lsrw' | 'lolv2' | 'tiny';
 
 /** One Mixture-of-Attention stage (the reference's multi_attention_i). */
 export interface MasrAttentionConfig {
@@ -20,6 +20,27 @@ export interface MasrMoeConfig {
   k: number;
   /** Expert FFN hidden widths (then embedDim, then the output expert embedDim -> embedDim). */
   hiddenSizes: number[];
+}
+
+/**
+ * What a block's attention attends to:
+ * - `ispGuided`: the ISP-guided encoder (first block only, and always first): the three ISP query tokens of each
+ *   window attend to its feature tokens through the attention gate (multi_attention_1), then a slot-mode MoE gives
+ *   slot j chunk j of the expanded ISP embedding (moe_1). Its moe is required, with k = qkGenerator.numHeads.
+ * - `self`: the slot tokens of each window attend to each other (multi_attention_2 and _4 of the reference).
+ * - `neighbours`: cross-attention from the slot tokens to the slot tokens of the 8 neighbouring windows, with the
+ *   config's position bias (multi_attention_3 of the reference).
+ */
+export type MasrBlockKind = 'ispGuided' | 'self' | 'neighbours';
+
+/** One block of the stack: block i (1-based) has the reference names multi_attention_i and moe_i. */
+export interface MasrBlockConfig {
+  kind: MasrBlockKind;
+  attention: MasrAttentionConfig;
+  /** The feed-forward half (MoE -> LayerNorm -> residual); null leaves it out (the reference's last block). */
+  moe: MasrMoeConfig | null;
+  /** Constant added after the attention residual: the reference adds 1e-6 in its last block, 0 elsewhere. */
+  residualOffset: number;
 }
 
 /** One ISP estimator head (the reference's isp_i decoder). */
@@ -51,10 +72,12 @@ export interface MASRNetConfig {
   qkGenerator: { numHeads: number; dropout: number };
   /** KVFeatureGenerator. Reference dropout 0.05. */
   kvGenerator: { dropout: number };
-  /** multi_attention_1..4. */
-  attention: [MasrAttentionConfig, MasrAttentionConfig, MasrAttentionConfig, MasrAttentionConfig];
-  /** moe_1 (slot mode: k must equal qkGenerator.numHeads), moe_2, moe_3. */
-  moe: [MasrMoeConfig, MasrMoeConfig, MasrMoeConfig];
+  /**
+   * The block stack, first to last (at least one: the ISP-guided encoder). The reference presets have four:
+   * ispGuided, self, neighbours, self without feed-forward (residual offset 1e-6). Configs saved before the stack was
+   * a list (`attention: [4 stages], moe: [3 stages]`) are read into it by mergeConfig.
+   */
+  blocks: MasrBlockConfig[];
   /** Router logit clamp of the MoE layers. Reference 10. */
   logitClamp: number;
   /** Aux-loss term weights of every routing layer. Reference { cv: 0.05, switch: 0.01, z: 0.001 }. */
@@ -95,11 +118,16 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
     eispGenerator: { hiddenDim: 256, dropout: 0.05 },
     qkGenerator: { numHeads: 3, dropout: 0.05 },
     kvGenerator: { dropout: 0.05 },
-    attention: [attention(), attention(), attention(), attention()],
-    moe: [
-      { numExperts: 6, k: 3, hiddenSizes: [256, 512] },
-      { numExperts: 3, k: 2, hiddenSizes: [256, 512] },
-      { numExperts: 3, k: 2, hiddenSizes: [256, 512, 256] },
+    blocks: [
+      { kind: 'ispGuided', attention: attention(), moe: { numExperts: 6, k: 3, hiddenSizes: [256, 512] }, residualOffset: 0 },
+      { kind: 'self', attention: attention(), moe: { numExperts: 3, k: 2, hiddenSizes: [256, 512] }, residualOffset: 0 },
+      {
+        kind: 'neighbours',
+        attention: attention(),
+        moe: { numExperts: 3, k: 2, hiddenSizes: [256, 512, 256] },
+        residualOffset: 0,
+      },
+      { kind: 'self', attention: attention(), moe: null, residualOffset: 1e-6 },
     ],
     logitClamp: 10,
     auxWeights: { cv: 0.05, switch: 0.01, z: 0.001 },
@@ -122,7 +150,36 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
   };
 }
 
-/** The preset configs: lolv1 and lsrw use patch 4 / window 2, lolv2 patch 2 / window 4 (8x8-pixel windows in all). */
+/** A narrow two-block model (~30 k parameters) for experiments and fast tests: not trained, not reference-sized. */
+function tinyConfig(): MASRNetConfig {
+  const base = referenceConfig(4, 2, 'lolv1');
+  const narrow = { numExperts: 3, k: 2, headDim: 16, dropout: 0.05 };
+  return {
+    ...base,
+    preset: 'tiny',
+    embedDim: 32,
+    stemChannels: 16,
+    eispGenerator: { hiddenDim: 64, dropout: 0.05 },
+    blocks: [
+      { kind: 'ispGuided', attention: { ...narrow }, moe: { numExperts: 3, k: 3, hiddenSizes: [64] }, residualOffset: 0 },
+      { kind: 'neighbours', attention: { ...narrow }, moe: { numExperts: 2, k: 1, hiddenSizes: [64] }, residualOffset: 0 },
+    ],
+    decoders: {
+      gamma: { hiddenSizes: [32], dropout: 0.05 },
+      color: { hiddenSizes: [64], dropout: 0.05 },
+      saturation: { hiddenSizes: [32], dropout: 0.05 },
+    },
+  };
+}
+
+/**
+ * The preset configs:
+ * - `lolv1`, `lsrw` (patch 4 / window 2) and `lolv2` (patch 2 / window 4): the reference model (8x8-pixel windows in
+ *   all), four blocks, 4.94 M parameters, parity with Britark/MASR-Net.
+ * - `tiny`: patch 4 / window 2, width 32, two blocks (the ISP-guided encoder, then a neighbour cross-attention block
+ *   with a 2-expert MoE), small ISP heads: about 40 k parameters and 1.2 GFLOPs at 400x600, for experiments and fast
+ *   tests. The map generators (a fixed ~100 parameters per op) and the ISP stage are the reference's.
+ */
 export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
   switch (preset) {
     case 'lolv1':
@@ -130,21 +187,65 @@ export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
       return referenceConfig(4, 2, preset);
     case 'lolv2':
       return referenceConfig(2, 4, preset);
+    case 'tiny':
+      return tinyConfig();
     default:
-      throw new Error(`MASRNet: unknown preset '${String(preset)}', expected 'lolv1', 'lsrw' or 'lolv2'`);
+      throw new Error(`MASRNet: unknown preset '${String(preset)}', expected 'lolv1', 'lsrw', 'lolv2' or 'tiny'`);
   }
 }
 
 type DeepPartial<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
-export type MASRNetOverrides = DeepPartial<MASRNetConfig>;
+
+/**
+ * The stack as configs listed it before `blocks` (and as saved models, checkpoints and recipes of that time store it):
+ * one attention stage per block, one MoE stage per block that has a feed-forward, in block order.
+ */
+export interface LegacyStackFields {
+  /** @deprecated use `blocks[i].attention`. */
+  attention?: MasrAttentionConfig[];
+  /** @deprecated use `blocks[i].moe`. */
+  moe?: MasrMoeConfig[];
+}
+
+export type MASRNetOverrides = DeepPartial<MASRNetConfig> & LegacyStackFields;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Deep merge of overrides into a config (objects merge, arrays and scalars replace). Unknown keys are an error. */
+/** The tuple form written onto the stack of `config`: attention[i] -> block i, moe[j] -> the j-th block with a MoE. */
+function applyLegacyStack(config: MASRNetConfig, legacy: LegacyStackFields): MASRNetConfig {
+  const blocks = config.blocks;
+  const withMoe = blocks.filter((b) => b.moe !== null);
+  const check = (list: unknown, n: number, name: string, what: string) => {
+    if (!Array.isArray(list) || list.length !== n)
+      throw new Error(
+        `MASRNet config: ${name} (the tuple form of the block stack) must list ${n} stages, one per ${what}, got ${Array.isArray(list) ? list.length : String(list)}; or give 'blocks'`,
+      );
+  };
+  if (legacy.attention !== undefined) {
+    check(legacy.attention, blocks.length, 'attention', 'block');
+    blocks.forEach((b, i) => (b.attention = structuredClone(legacy.attention![i]!)));
+  }
+  if (legacy.moe !== undefined) {
+    check(legacy.moe, withMoe.length, 'moe', 'block with a feed-forward');
+    withMoe.forEach((b, j) => (b.moe = structuredClone(legacy.moe![j]!)));
+  }
+  return config;
+}
+
+/**
+ * Deep merge of overrides into a config (objects merge, arrays and scalars replace). Unknown keys are an error.
+ * The tuple form (`attention`, `moe`) is written onto the base's block stack.
+ */
 export function mergeConfig(base: MASRNetConfig, overrides: MASRNetOverrides | undefined, path = ''): MASRNetConfig {
   if (!overrides) return structuredClone(base);
+  if (path === '' && ('attention' in overrides || 'moe' in overrides)) {
+    const { attention, moe, ...rest } = overrides;
+    if (rest.blocks !== undefined)
+      throw new Error("MASRNet config: give either 'blocks' or the tuple form ('attention', 'moe'), not both");
+    return applyLegacyStack(mergeConfig(base, rest as MASRNetOverrides), { attention, moe });
+  }
   const out = structuredClone(base) as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) continue;
@@ -175,6 +276,47 @@ function sizes(v: unknown, name: string): void {
   v.forEach((x, i) => positiveInt(x, `${name}[${i}]`));
 }
 
+function validateBlocks(c: MASRNetConfig): void {
+  if (!Array.isArray(c.blocks) || c.blocks.length === 0)
+    throw new Error('MASRNet config: blocks must list at least one block (the ispGuided encoder)');
+  const kinds: MasrBlockKind[] = ['ispGuided', 'self', 'neighbours'];
+  c.blocks.forEach((b, i) => {
+    const at = `blocks[${i}]`;
+    if (!isPlainObject(b)) throw new Error(`MASRNet config: ${at} must be an object { kind, attention, moe, residualOffset }`);
+    if (!kinds.includes(b.kind))
+      throw new Error(`MASRNet config: ${at}.kind must be 'ispGuided', 'self' or 'neighbours', got '${String(b.kind)}'`);
+    if ((i === 0) !== (b.kind === 'ispGuided'))
+      throw new Error(`MASRNet config: ${at}.kind: the first block, and only the first, must be 'ispGuided', got '${b.kind}'`);
+    const a = b.attention;
+    positiveInt(a?.numExperts, `${at}.attention.numExperts`);
+    positiveInt(a.k, `${at}.attention.k`);
+    positiveInt(a.headDim, `${at}.attention.headDim`);
+    rate(a.dropout, `${at}.attention.dropout`);
+    if (a.k > a.numExperts)
+      throw new Error(`MASRNet config: ${at}.attention.k ${a.k} exceeds numExperts ${a.numExperts}`);
+    if (b.moe !== null) {
+      const m = b.moe;
+      positiveInt(m?.numExperts, `${at}.moe.numExperts`);
+      positiveInt(m.k, `${at}.moe.k`);
+      sizes(m.hiddenSizes, `${at}.moe.hiddenSizes`);
+      if (m.k > m.numExperts) throw new Error(`MASRNet config: ${at}.moe.k ${m.k} exceeds numExperts ${m.numExperts}`);
+    }
+    if (typeof b.residualOffset !== 'number' || !Number.isFinite(b.residualOffset))
+      throw new Error(`MASRNet config: ${at}.residualOffset must be a finite number, got ${String(b.residualOffset)}`);
+  });
+  const first = c.blocks[0]!;
+  if (first.attention.numExperts !== c.qkGenerator.numHeads) {
+    throw new Error(
+      `MASRNet config: blocks[0].attention.numExperts (${first.attention.numExperts}) must equal qkGenerator.numHeads (${c.qkGenerator.numHeads}): the ISP keys are its expert keys`,
+    );
+  }
+  if (first.moe === null || first.moe.k !== c.qkGenerator.numHeads) {
+    throw new Error(
+      `MASRNet config: blocks[0].moe.k (${first.moe?.k ?? 'none'}) must equal qkGenerator.numHeads (${c.qkGenerator.numHeads}): slot j gets chunk j of e_isp_big`,
+    );
+  }
+}
+
 /** Throws a message naming the first invalid field. */
 export function validateConfig(c: MASRNetConfig): void {
   positiveInt(c.patchSize, 'patchSize');
@@ -193,33 +335,7 @@ export function validateConfig(c: MASRNetConfig): void {
       `MASRNet config: qkGenerator.numHeads must be 3 (one ISP slot per decoder: gamma, colour, saturation), got ${c.qkGenerator.numHeads}`,
     );
   }
-  if (!Array.isArray(c.attention) || c.attention.length !== 4)
-    throw new Error('MASRNet config: attention must list 4 stages');
-  c.attention.forEach((a, i) => {
-    positiveInt(a.numExperts, `attention[${i}].numExperts`);
-    positiveInt(a.k, `attention[${i}].k`);
-    positiveInt(a.headDim, `attention[${i}].headDim`);
-    rate(a.dropout, `attention[${i}].dropout`);
-    if (a.k > a.numExperts)
-      throw new Error(`MASRNet config: attention[${i}].k ${a.k} exceeds numExperts ${a.numExperts}`);
-  });
-  if (c.attention[0].numExperts !== c.qkGenerator.numHeads) {
-    throw new Error(
-      `MASRNet config: attention[0].numExperts (${c.attention[0].numExperts}) must equal qkGenerator.numHeads (${c.qkGenerator.numHeads}): the ISP keys are its expert keys`,
-    );
-  }
-  if (!Array.isArray(c.moe) || c.moe.length !== 3) throw new Error('MASRNet config: moe must list 3 stages');
-  c.moe.forEach((m, i) => {
-    positiveInt(m.numExperts, `moe[${i}].numExperts`);
-    positiveInt(m.k, `moe[${i}].k`);
-    sizes(m.hiddenSizes, `moe[${i}].hiddenSizes`);
-    if (m.k > m.numExperts) throw new Error(`MASRNet config: moe[${i}].k ${m.k} exceeds numExperts ${m.numExperts}`);
-  });
-  if (c.moe[0].k !== c.qkGenerator.numHeads) {
-    throw new Error(
-      `MASRNet config: moe[0].k (${c.moe[0].k}) must equal qkGenerator.numHeads (${c.qkGenerator.numHeads}): slot j gets chunk j of e_isp_big`,
-    );
-  }
+  validateBlocks(c);
   if (!(c.logitClamp > 0)) throw new Error(`MASRNet config: logitClamp must be > 0, got ${c.logitClamp}`);
   if (!['train', 'always', 'never'].includes(c.sampleSecondExpert))
     throw new Error(

@@ -1,4 +1,6 @@
-import { windowPixels, type MASRNetConfig } from './config';
+import { ISP_OPS } from '../isp/index';
+import { windowPixels, type MASRNetConfig, type MasrAttentionConfig, type MasrDecoderConfig, type MasrMoeConfig } from './config';
+import { blockReferenceNames } from './reference-keys';
 
 /** FLOPs (2 x multiply-accumulates) of one forward pass, per module, for an H x W image (padded to the window). */
 export interface FlopsBreakdown {
@@ -35,38 +37,45 @@ export function countFlops(config: MASRNetConfig, height: number, width: number)
 
   // Mixture of attention: routing (w_gate or attention gate), k query experts and k output experts per query token,
   // shared K/V projections per source token, and the two attention products per slot.
-  const moa = (i: number, tq: number, tk: number) => {
-    const a = config.attention[i]!;
-    const gate = i === 0 ? tq * a.numExperts * d : tq * d * a.numExperts;
+  const moa = (a: MasrAttentionConfig, tq: number, tk: number) => {
+    const gate = tq * a.numExperts * d;
     const proj = tk * 2 * d * a.headDim;
     return windows * (gate + proj + tq * a.k * (2 * d * a.headDim + 2 * tk * a.headDim));
   };
-  m.multi_attention_1 = moa(0, 1, t);
-  m.multi_attention_2 = moa(1, slots, slots);
-  m.multi_attention_3 = moa(2, slots, slots * 8);
-  m.multi_attention_4 = moa(3, slots, slots);
+  const moe = (e: MasrMoeConfig, tokens: number) =>
+    tokens * (d * e.numExperts + e.k * (sumProducts([d, ...e.hiddenSizes, d]) + d * d));
+  // Block 1 (the ISP-guided encoder): one ISP query per window over its tokens, then the slot MoE once per window.
+  // Later blocks: the slot tokens attend to each other or to the 8 neighbouring windows' slot tokens.
+  const tokens = { ispGuided: [1, t], self: [slots, slots], neighbours: [slots, slots * 8] } as const;
+  // Attention stages first, then the MoEs (the order of the breakdown's keys).
+  config.blocks.forEach((b, i) => {
+    const [tq, tk] = tokens[b.kind];
+    m[blockReferenceNames(i + 1).attention] = moa(b.attention, tq, tk);
+  });
+  config.blocks.forEach((b, i) => {
+    if (b.moe) m[blockReferenceNames(i + 1).moe] = moe(b.moe, b.kind === 'ispGuided' ? windows : windows * slots);
+  });
 
-  const moe = (i: number, tokens: number) => {
-    const e = config.moe[i]!;
-    return tokens * (d * e.numExperts + e.k * (sumProducts([d, ...e.hiddenSizes, d]) + d * d));
-  };
-  m.moe_1 = moe(0, windows);
-  m.moe_2 = moe(1, windows * slots);
-  m.moe_3 = moe(2, windows * slots);
-
-  const dec = config.decoders;
-  m.isp_1 = windows * sumProducts([d, ...dec.gamma.hiddenSizes, win * win]);
-  m.isp_2 = windows * sumProducts([d, ...dec.color.hiddenSizes, win * win * 9]);
-  m.isp_4 = windows * sumProducts([d, ...dec.saturation.hiddenSizes, win * win]);
+  const decoders = config.decoders as Record<string, MasrDecoderConfig>;
+  for (const op of ISP_OPS) {
+    m[`isp_${op.reference.index}`] = windows * sumProducts([d, ...decoders[op.name]!.hiddenSizes, win * win * op.channels]);
+  }
 
   const mg = config.mapGenerator;
   const antiCheckerboard = (c: number) => pixels * (c * c * (3 + 3 + 9) + 3 * c * c) * mg.antiCheckerboardPasses;
   const ffn = (c: number) => pixels * 2 * c * c;
-  m.isp_final_mlp = ffn(1) * 2 + ffn(9);
-  m.param_smoother = pixels * (81 * (25 + 49) + 18 * 9) * mg.paramSmootherPasses;
-  m.boundary_smoother = pixels * (81 * (9 + 25) + 18 * 9);
-  m.anti_checkerboard = antiCheckerboard(1) * 2 + antiCheckerboard(9);
-  m.color_transform = pixels * 9;
+  const sum = (f: (c: number) => number, ops = ISP_OPS) => ops.reduce((acc, op) => acc + f(op.channels), 0);
+  const smoothed = ISP_OPS.filter((op) => op.paramSmoothing);
+  m.isp_final_mlp = sum(ffn);
+  if (smoothed.length > 0) {
+    m.param_smoother = sum((c) => pixels * (c * c * (25 + 49) + 2 * c * c) * mg.paramSmootherPasses, smoothed);
+    m.boundary_smoother = sum((c) => pixels * (c * c * (9 + 25) + 2 * c * c), smoothed);
+  }
+  m.anti_checkerboard = sum(antiCheckerboard);
+  for (const op of ISP_OPS) {
+    const f = op.reference.applyFlops;
+    if (f) m[f.module] = (m[f.module] ?? 0) + pixels * f.macsPerPixel;
+  }
 
   const modules: Record<string, number> = {};
   let total = 0;

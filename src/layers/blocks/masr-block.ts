@@ -15,7 +15,7 @@ import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../vali
 import { CompositeLayer } from './composite';
 import { LayerNorm } from './layer-norm';
 import type { StageRecorder } from './map-generator';
-import { routingReferenceWeights } from './routing-weights';
+import { routingReferenceWeights } from '../routing/reference-weights';
 
 /** Cross-attention keys and values already through the block's `attention.projectKeyValue`: [B, P, Tk, headDim]. */
 export interface ProjectedKeyValue {

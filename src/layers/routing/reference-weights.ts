@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { entryToFloat32, type SafetensorsFile } from '../../io/safetensors';
+import type { ReferenceWeight } from '../blocks/common';
 
 /**
  * Local weight names that are PyTorch `nn.Linear` weights, stored [out, in] in a state_dict and [in, out] here.
@@ -9,16 +10,28 @@ import { entryToFloat32, type SafetensorsFile } from '../../io/safetensors';
  */
 const TORCH_LINEAR_WEIGHT = /(^|\.)(k_proj|v_proj)\.weight$/;
 
+/**
+ * The one key mapping of the routing layers (MixtureOfExperts, MixtureOfAttention): each weight is named like its
+ * reference state_dict key relative to the module ('experts.layers.0.weight', 'q_proj.moe.w_gate'); tfjs-layers adds
+ * name scopes in front, which are dropped. Keys get `prefix.` in front (none for ''). Used by the model's checkpoint
+ * import/export and by `loadReferenceWeights`.
+ */
+export function routingReferenceWeights(layer: tfl.layers.Layer, prefix = ''): ReferenceWeight[] {
+  return layer.weights.map((variable) => {
+    const local = variable.originalName.split('/').pop()!;
+    return {
+      key: prefix ? `${prefix}.${local}` : local,
+      variable,
+      layout: TORCH_LINEAR_WEIGHT.test(local) ? 'linear' : 'same',
+    };
+  });
+}
+
 export interface ReferenceLoadResult {
   /** State-dict keys that were loaded. */
   loaded: string[];
   /** Keys under `prefix.` that no weight of the layer asked for (e.g. w_atten_gate when referenceCompat is off). */
   unused: string[];
-}
-
-/** A layer weight's own name, without the layer-name scopes tfjs-layers puts in front of it. */
-function localName(v: tfl.LayerVariable): string {
-  return v.originalName.split('/').pop()!;
 }
 
 /**
@@ -34,20 +47,19 @@ export function loadReferenceWeights(
 ): ReferenceLoadResult {
   if (!layer.built)
     throw new Error(`loadReferenceWeights: layer '${layer.name}' is not built; call it once (or build it) first`);
-  const key = (w: string) => (prefix ? `${prefix}.${w}` : w);
+  const weights = routingReferenceWeights(layer, prefix);
   const problems: string[] = [];
   const writes: [tfl.LayerVariable, tf.Tensor][] = [];
-  for (const v of layer.weights) {
-    const name = key(localName(v));
-    const src = tensors.get(name);
+  for (const { key, variable: v, layout } of weights) {
+    const src = tensors.get(key);
     if (!src) {
-      problems.push(`missing '${name}' [${v.shape}]`);
+      problems.push(`missing '${key}' [${v.shape}]`);
       continue;
     }
-    const value = TORCH_LINEAR_WEIGHT.test(name) && src.rank === 2 ? tf.transpose(src) : tf.clone(src);
+    const value = layout === 'linear' && src.rank === 2 ? tf.transpose(src) : tf.clone(src);
     if (!tf.util.arraysEqual(value.shape, v.shape as number[])) {
       problems.push(
-        `'${name}' has shape [${src.shape}], expected [${v.shape}]${value !== src ? ' after [out,in] -> [in,out]' : ''}`,
+        `'${key}' has shape [${src.shape}], expected [${v.shape}]${layout === 'linear' ? ' after [out,in] -> [in,out]' : ''}`,
       );
       value.dispose();
       continue;
@@ -62,7 +74,7 @@ export function loadReferenceWeights(
     v.write(t);
     t.dispose();
   }
-  const loaded = layer.weights.map((v) => key(localName(v)));
+  const loaded = weights.map((w) => w.key);
   const unused = [...tensors.keys()].filter((k) => (prefix ? k.startsWith(`${prefix}.`) : true) && !loaded.includes(k));
   return { loaded, unused };
 }
