@@ -65,11 +65,11 @@ async function enhance(pixels: Pixels, raw: boolean): Promise<EnhanceResult> {
     const enhanced = (await r.enhanced.data()) as Float32Array;
     const ms = performance.now() - t0;
     const maps = {
-      gamma: await mapPixels(r.gamma, 'gamma'),
-      colorStrength: await mapPixels(r.colorStrength, 'colour'),
-      saturation: await mapPixels(r.saturation, 'saturation'),
+      gamma: await mapPixels(r.display.gammaExponent, 'gamma'),
+      colorStrength: await mapPixels(r.display.colorStrength, 'colour'),
+      saturation: await mapPixels(r.display.saturationFactor, 'saturation'),
     };
-    tf.dispose([r.enhanced, r.gamma, r.colorMatrix, r.colorStrength, r.saturation]);
+    tf.dispose(r as unknown as tf.TensorContainer);
     return { enhanced: toPixels(enhanced, pixels.width, pixels.height), maps, ms, raw: raw ? enhanced : undefined };
   } finally {
     x.dispose();

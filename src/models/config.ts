@@ -150,7 +150,7 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
   };
 }
 
-/** A narrow two-block model (~30 k parameters) for experiments and fast tests: not trained, not reference-sized. */
+/** A narrow two-block model (97 k parameters) for experiments and fast tests: not trained, not reference-sized. */
 function tinyConfig(): MASRNetConfig {
   const base = referenceConfig(4, 2, 'lolv1');
   const narrow = { numExperts: 3, k: 2, headDim: 16, dropout: 0.05 };
@@ -165,10 +165,12 @@ function tinyConfig(): MASRNetConfig {
       { kind: 'neighbours', attention: { ...narrow }, moe: { numExperts: 2, k: 1, hiddenSizes: [64] }, residualOffset: 0 },
     ],
     decoders: {
-      gamma: { hiddenSizes: [32], dropout: 0.05 },
-      color: { hiddenSizes: [64], dropout: 0.05 },
-      saturation: { hiddenSizes: [32], dropout: 0.05 },
+      gamma: { hiddenSizes: [16], dropout: 0.05 },
+      color: { hiddenSizes: [32], dropout: 0.05 },
+      saturation: { hiddenSizes: [16], dropout: 0.05 },
     },
+    // One pass of each smoothing module: at full resolution they are most of the cost of a small model.
+    mapGenerator: { ...base.mapGenerator, paramSmootherPasses: 1, antiCheckerboardPasses: 1 },
   };
 }
 
@@ -177,8 +179,9 @@ function tinyConfig(): MASRNetConfig {
  * - `lolv1`, `lsrw` (patch 4 / window 2) and `lolv2` (patch 2 / window 4): the reference model (8x8-pixel windows in
  *   all), four blocks, 4.94 M parameters, parity with Britark/MASR-Net.
  * - `tiny`: patch 4 / window 2, width 32, two blocks (the ISP-guided encoder, then a neighbour cross-attention block
- *   with a 2-expert MoE), small ISP heads: about 40 k parameters and 1.2 GFLOPs at 400x600, for experiments and fast
- *   tests. The map generators (a fixed ~100 parameters per op) and the ISP stage are the reference's.
+ *   with a 2-expert MoE), small ISP heads, one pass of each map-smoothing module: 97,014 parameters (127 of them the
+ *   reference's unused router weights) and 6.7 GFLOPs at 400x600 (lolv1: 4.94 M, 64.4 G), for experiments and fast
+ *   tests. Most of its cost is the per-pixel map smoothing, whose modules keep the reference's size.
  */
 export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
   switch (preset) {

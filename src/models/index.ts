@@ -26,6 +26,9 @@ export {
   type MasrAttentionConfig,
   type MasrMoeConfig,
   type MasrDecoderConfig,
+  type MasrBlockConfig,
+  type MasrBlockKind,
+  type LegacyStackFields,
 } from './config';
 export { countFlops, type FlopsBreakdown } from './flops';
 export { MasrNetwork, ROUTING_LAYER_NAMES, type RoutingLayerName, type ForwardResult } from './network';

@@ -1,6 +1,6 @@
 import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
-import { colorCorrectionStrength, colorMatrixFromParams, saturationFactor } from '../isp/index';
+import { ispDisplayMaps, type IspDisplayMaps, type IspRawMaps } from '../isp/index';
 import type { ReferenceWeight } from '../layers/blocks/common';
 import { DEFAULT_NEIGHBOUR_INDICES } from '../layers/blocks/neighbour-searcher';
 import { masrCompositeLoss, type VggPerceptualLoss } from '../losses/index';
@@ -23,17 +23,19 @@ import { cropTo, padToMultiple } from './padding';
 import { assignLoaded, loadArtifacts, saveModel } from './persistence';
 import { exportReferenceWeights, importReferenceWeights, type ReferenceBuffer } from './weights-io';
 
-/** The per-pixel ISP maps of `enhanceWithMaps`, all [B, H, W, ·] at the input size. */
+/** `enhanceWithMaps`: the output and its per-pixel ISP maps, all [B, H, W, ·] at the input size. */
 export interface EnhanceWithMapsResult {
   enhanced: tf.Tensor4D;
-  /** The gamma exponent 1 + Δ [B, H, W, 1] (the reference's return_isp_params 'gamma_map'). */
-  gamma: tf.Tensor4D;
-  /** The applied colour matrix M = clamp(I + 0.5 * params, ±3), row-major 3x3 per pixel, [B, H, W, 9]. */
-  colorMatrix: tf.Tensor4D;
-  /** ‖off-diagonal‖ / (‖diagonal‖ + 1e-8) of the raw colour parameters [B, H, W, 1] ('color_correction_strength'). */
-  colorStrength: tf.Tensor4D;
-  /** The saturation factor 1.5 + 0.4 tanh(map) [B, H, W, 1] ('saturation_map'). */
-  saturation: tf.Tensor4D;
+  /**
+   * The maps the ISP applied (gamma increment Δ, raw colour parameters, saturation logits): edit them and
+   * `applyIsp(images, raw, { color: { residualScale: config.colorResidualScale } })` gives the output again.
+   */
+  raw: IspRawMaps;
+  /**
+   * The maps as people read them, derived from `raw` (the reference's `return_isp_params`): the gamma exponent
+   * 1 + Δ, the applied colour matrix, the colour-correction strength, the saturation factor. Not for applyIsp.
+   */
+  display: IspDisplayMaps;
 }
 
 export interface EnhanceTiledOptions {
@@ -219,14 +221,9 @@ export class MASRNet {
     return tf.tidy(() => {
       const { out, crop } = this.runForward(images, false);
       const maps = out.maps!; // present outside training
-      const color = crop(maps.color);
-      return {
-        enhanced: crop(out.enhanced),
-        gamma: tf.add(crop(maps.gamma), 1) as tf.Tensor4D,
-        colorMatrix: colorMatrixFromParams(color, { residualScale: this.config.colorResidualScale }),
-        colorStrength: colorCorrectionStrength(color),
-        saturation: saturationFactor(crop(maps.saturation)) as tf.Tensor4D,
-      };
+      const raw = Object.fromEntries(Object.entries(maps).map(([k, t]) => [k, crop(t)])) as IspRawMaps;
+      const display = ispDisplayMaps(raw, { color: { residualScale: this.config.colorResidualScale } });
+      return { enhanced: crop(out.enhanced), raw, display };
     });
   }
 
@@ -280,7 +277,7 @@ export class MASRNet {
   /**
    * The composite training loss (reference §10) of enhancing `input` against `target` (both [B, H, W, 3] in [0, 1]),
    * differentiable: use it inside `optimizer.minimize(() => model.computeLoss(x, y).total, false, model.trainableVariables)`.
-   * The routing aux term is the mean of the seven routing layers' aux losses. Returns new tensors.
+   * The routing aux term is the mean of the routing layers' aux losses (seven in the reference presets). Returns new tensors.
    */
   computeLoss(
     input: tf.Tensor4D,

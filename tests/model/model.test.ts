@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { applyIsp } from '../../src/isp/index';
 import { countFlops, MASRNet, presetConfig } from '../../src/models/index';
 import { maxAbsDiff, randomTensor } from '../helpers/gradcheck';
 
@@ -91,28 +92,49 @@ describe(`MASRNet model (${tf.getBackend()})`, () => {
     m.dispose();
   });
 
-  it('enhanceWithMaps: the ISP maps at the input size, consistent with enhance; numTensors unchanged', () => {
+  it('enhanceWithMaps: raw and display ISP maps at the input size, consistent with enhance; numTensors unchanged', () => {
     const m = MASRNet.create('lolv2');
     const x = randomTensor([1, 12, 16, 3], 5, 0, 1) as tf.Tensor4D;
     const r = m.enhanceWithMaps(x);
     expect(r.enhanced.shape).toEqual([1, 12, 16, 3]);
-    expect(r.gamma.shape).toEqual([1, 12, 16, 1]);
-    expect(r.colorMatrix.shape).toEqual([1, 12, 16, 9]);
-    expect(r.colorStrength.shape).toEqual([1, 12, 16, 1]);
-    expect(r.saturation.shape).toEqual([1, 12, 16, 1]);
-    const s = r.saturation.dataSync();
+    expect(r.raw.gamma.shape).toEqual([1, 12, 16, 1]);
+    expect(r.raw.color.shape).toEqual([1, 12, 16, 9]);
+    expect(r.raw.saturation.shape).toEqual([1, 12, 16, 1]);
+    expect(Object.keys(r.display).sort()).toEqual(['colorMatrix', 'colorStrength', 'gammaExponent', 'saturationFactor']);
+    expect(r.display.gammaExponent.shape).toEqual([1, 12, 16, 1]);
+    expect(r.display.colorMatrix.shape).toEqual([1, 12, 16, 9]);
+    expect(r.display.colorStrength.shape).toEqual([1, 12, 16, 1]);
+    expect(r.display.saturationFactor.shape).toEqual([1, 12, 16, 1]);
+    const s = r.display.saturationFactor.dataSync();
     expect(Math.min(...s)).toBeGreaterThan(1.1);
     expect(Math.max(...s)).toBeLessThan(1.9);
+    // The display maps are derived from the raw ones.
+    expect(maxAbsDiff(r.display.gammaExponent, tf.add(r.raw.gamma, 1))).toBe(0);
     const y = m.enhance(x);
     expect(maxAbsDiff(y, r.enhanced)).toBe(0);
-    tf.dispose([y, ...Object.values(r)]);
+    tf.dispose([y, r as unknown as tf.TensorContainer]);
     tf.dispose(m.enhance(x)); // warm the kept routing records
     const before = tf.memory().numTensors;
     tf.dispose(m.enhance(x));
     const again = m.enhanceWithMaps(x);
-    tf.dispose(Object.values(again));
+    tf.dispose(again as unknown as tf.TensorContainer);
     expect(tf.memory().numTensors).toBe(before);
     x.dispose();
+    m.dispose();
+  });
+
+  it('enhanceWithMaps -> applyIsp(input, raw) reproduces the output; edited raw maps apply (issue 15)', () => {
+    const m = MASRNet.create('tiny');
+    const x = randomTensor([1, 13, 18, 3], 6, 0, 1) as tf.Tensor4D; // not a window multiple: padded and cropped
+    const r = m.enhanceWithMaps(x);
+    const options = { color: { residualScale: m.config.colorResidualScale } };
+    const again = applyIsp(x, r.raw, options);
+    expect(maxAbsDiff(again, r.enhanced)).toBeLessThan(1e-6);
+    // A brighter edit: a negative gamma increment (exponent < 1) raises every pixel.
+    const brighter = applyIsp(x, { ...r.raw, gamma: tf.sub(r.raw.gamma, 0.5) as tf.Tensor4D }, options);
+    expect(tf.mean(brighter).dataSync()[0]!).toBeGreaterThan(tf.mean(r.enhanced).dataSync()[0]! + 0.01);
+    expect(() => applyIsp(x, { gamma: r.raw.gamma } as never)).toThrow(/maps\.color is missing; expected a \[B, H, W, 9\]/);
+    tf.dispose([again, brighter, x, r as unknown as tf.TensorContainer]);
     m.dispose();
   });
 });
