@@ -159,6 +159,8 @@ export class MasrNetwork {
         dropout: dec.dropout,
         ...(op.decoder.outputBiasInit !== 0 ? { outputBiasInit: op.decoder.outputBiasInit } : {}),
       });
+    }
+    for (const op of ISP_OPS) {
       this.mapGenerators[op.name] = new MapGenerator({
         name: `${op.name}_map`,
         channels: op.channels,
