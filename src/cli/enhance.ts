@@ -62,7 +62,12 @@ function runModel(model: MASRNet, img: RgbImage, withMaps: boolean): Float32Arra
     }
     const r = model.enhanceWithMaps(x);
     const read = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
-    const out = [read(r.enhanced), read(r.display.gammaExponent), read(r.display.colorStrength), read(r.display.saturationFactor)];
+    const out = [
+      read(r.enhanced),
+      read(r.display.gammaExponent),
+      read(r.display.colorStrength),
+      read(r.display.saturationFactor),
+    ];
     tf.dispose(r as unknown as tf.TensorContainer);
     return out;
   } finally {

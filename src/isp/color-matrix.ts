@@ -93,7 +93,12 @@ export const colorOp: IspOp = {
   applyOrder: 0,
   decoder: { outputBiasInit: 0, defaults: { hiddenSizes: [256, 384, 512, 576], dropout: 0.05 } },
   paramSmoothing: true,
-  reference: { index: 2, mapRecord: 'color_params_map', afterRecord: 'after_color', applyFlops: { module: 'color_transform', macsPerPixel: 9 } },
+  reference: {
+    index: 2,
+    mapRecord: 'color_params_map',
+    afterRecord: 'after_color',
+    applyFlops: { module: 'color_transform', macsPerPixel: 9 },
+  },
   apply: (image, map, options) => applyColorMatrix(image, map, options.color),
   display: (map, options) => ({
     colorMatrix: colorMatrixFromParams(map, options.color),

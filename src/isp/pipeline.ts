@@ -65,5 +65,7 @@ export function applyIsp(image: tf.Tensor4D, maps: IspRawMaps, options: ApplyIsp
 /** The display maps of raw maps (new tensors; the caller disposes them). */
 export function ispDisplayMaps(maps: IspRawMaps, options: IspApplyOptions = {}): IspDisplayMaps {
   checkMaps(maps, 'ispDisplayMaps');
-  return tf.tidy(() => Object.assign({}, ...ISP_OPS.map((op) => op.display(maps[op.name]!, options)))) as IspDisplayMaps;
+  return tf.tidy(() =>
+    Object.assign({}, ...ISP_OPS.map((op) => op.display(maps[op.name]!, options))),
+  ) as IspDisplayMaps;
 }

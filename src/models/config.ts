@@ -119,8 +119,18 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
     qkGenerator: { numHeads: 3, dropout: 0.05 },
     kvGenerator: { dropout: 0.05 },
     blocks: [
-      { kind: 'ispGuided', attention: attention(), moe: { numExperts: 6, k: 3, hiddenSizes: [256, 512] }, residualOffset: 0 },
-      { kind: 'self', attention: attention(), moe: { numExperts: 3, k: 2, hiddenSizes: [256, 512] }, residualOffset: 0 },
+      {
+        kind: 'ispGuided',
+        attention: attention(),
+        moe: { numExperts: 6, k: 3, hiddenSizes: [256, 512] },
+        residualOffset: 0,
+      },
+      {
+        kind: 'self',
+        attention: attention(),
+        moe: { numExperts: 3, k: 2, hiddenSizes: [256, 512] },
+        residualOffset: 0,
+      },
       {
         kind: 'neighbours',
         attention: attention(),
@@ -161,8 +171,18 @@ function tinyConfig(): MASRNetConfig {
     stemChannels: 16,
     eispGenerator: { hiddenDim: 64, dropout: 0.05 },
     blocks: [
-      { kind: 'ispGuided', attention: { ...narrow }, moe: { numExperts: 3, k: 3, hiddenSizes: [64] }, residualOffset: 0 },
-      { kind: 'neighbours', attention: { ...narrow }, moe: { numExperts: 2, k: 1, hiddenSizes: [64] }, residualOffset: 0 },
+      {
+        kind: 'ispGuided',
+        attention: { ...narrow },
+        moe: { numExperts: 3, k: 3, hiddenSizes: [64] },
+        residualOffset: 0,
+      },
+      {
+        kind: 'neighbours',
+        attention: { ...narrow },
+        moe: { numExperts: 2, k: 1, hiddenSizes: [64] },
+        residualOffset: 0,
+      },
     ],
     decoders: {
       gamma: { hiddenSizes: [16], dropout: 0.05 },
@@ -285,11 +305,16 @@ function validateBlocks(c: MASRNetConfig): void {
   const kinds: MasrBlockKind[] = ['ispGuided', 'self', 'neighbours'];
   c.blocks.forEach((b, i) => {
     const at = `blocks[${i}]`;
-    if (!isPlainObject(b)) throw new Error(`MASRNet config: ${at} must be an object { kind, attention, moe, residualOffset }`);
+    if (!isPlainObject(b))
+      throw new Error(`MASRNet config: ${at} must be an object { kind, attention, moe, residualOffset }`);
     if (!kinds.includes(b.kind))
-      throw new Error(`MASRNet config: ${at}.kind must be 'ispGuided', 'self' or 'neighbours', got '${String(b.kind)}'`);
+      throw new Error(
+        `MASRNet config: ${at}.kind must be 'ispGuided', 'self' or 'neighbours', got '${String(b.kind)}'`,
+      );
     if ((i === 0) !== (b.kind === 'ispGuided'))
-      throw new Error(`MASRNet config: ${at}.kind: the first block, and only the first, must be 'ispGuided', got '${b.kind}'`);
+      throw new Error(
+        `MASRNet config: ${at}.kind: the first block, and only the first, must be 'ispGuided', got '${b.kind}'`,
+      );
     const a = b.attention;
     positiveInt(a?.numExperts, `${at}.attention.numExperts`);
     positiveInt(a.k, `${at}.attention.k`);

@@ -1,5 +1,11 @@
 import { ISP_OPS } from '../isp/index';
-import { windowPixels, type MASRNetConfig, type MasrAttentionConfig, type MasrDecoderConfig, type MasrMoeConfig } from './config';
+import {
+  windowPixels,
+  type MASRNetConfig,
+  type MasrAttentionConfig,
+  type MasrDecoderConfig,
+  type MasrMoeConfig,
+} from './config';
 import { blockReferenceNames } from './reference-keys';
 
 /** FLOPs (2 x multiply-accumulates) of one forward pass, per module, for an H x W image (padded to the window). */
@@ -58,7 +64,8 @@ export function countFlops(config: MASRNetConfig, height: number, width: number)
 
   const decoders = config.decoders as Record<string, MasrDecoderConfig>;
   for (const op of ISP_OPS) {
-    m[`isp_${op.reference.index}`] = windows * sumProducts([d, ...decoders[op.name]!.hiddenSizes, win * win * op.channels]);
+    m[`isp_${op.reference.index}`] =
+      windows * sumProducts([d, ...decoders[op.name]!.hiddenSizes, win * win * op.channels]);
   }
 
   const mg = config.mapGenerator;

@@ -198,7 +198,9 @@ export class MasrNetwork {
       this.slotMoe,
       this.slotMoeNorm,
       // The neighbour searcher (no weights) just before the first block that uses it, as the reference's modules.
-      ...this.blocks.flatMap((b, j) => (j === this.blocks.findIndex((x) => x.crossAttention) ? [this.neighbours, b] : [b])),
+      ...this.blocks.flatMap((b, j) =>
+        j === this.blocks.findIndex((x) => x.crossAttention) ? [this.neighbours, b] : [b],
+      ),
       ...(this.blocks.some((b) => b.crossAttention) ? [] : [this.neighbours]),
       ...ISP_OPS.map((op) => this.decoders[op.name]!),
       ...ISP_OPS.map((op) => this.mapGenerators[op.name]!),
@@ -282,7 +284,9 @@ export class MasrNetwork {
       };
       let x: tf.Tensor = moe1;
       this.blocks.forEach((block, j) => {
-        const kv = block.crossAttention ? this.neighbourKeyValue(block, x, [bsz, gh, gw, slots, d], !!options.record, rec) : null;
+        const kv = block.crossAttention
+          ? this.neighbourKeyValue(block, x, [bsz, gh, gw, slots, d], !!options.record, rec)
+          : null;
         x = block.forward(x, kv, training, stage(j + 2));
       });
 
@@ -350,7 +354,9 @@ export class MasrNetwork {
         if (name.startsWith('anti_checkerboard.')) return `mod.anti_checkerboard_${op.name}.${name.split('.')[1]}`;
         return `mod.${name}`; // param_smoother.callN, boundary_smoother.call0
       };
-      const map = this.mapGenerators[op.name]!.generate(windowParams[j]!, training, (name, t) => rec(stageName(name), t));
+      const map = this.mapGenerators[op.name]!.generate(windowParams[j]!, training, (name, t) =>
+        rec(stageName(name), t),
+      );
       rec(op.reference.mapRecord, map);
       maps[op.name] = map;
     });

@@ -9,7 +9,12 @@ import type { MasrNetwork } from './network';
  * multi_attention_i, attn{i}_norm (attn_norm for the encoder), moe_i, moe_i_norm; blocks past the reference's four
  * continue the same pattern.
  */
-export function blockReferenceNames(i: number): { attention: string; attentionNorm: string; moe: string; moeNorm: string } {
+export function blockReferenceNames(i: number): {
+  attention: string;
+  attentionNorm: string;
+  moe: string;
+  moeNorm: string;
+} {
   return {
     attention: `multi_attention_${i}`,
     attentionNorm: i === 1 ? 'attn_norm' : `attn${i}_norm`,

@@ -1,13 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  countFlops,
-  MASRNet,
-  presetConfig,
-  type MasrBlockConfig,
-  type MASRNetConfig,
-} from '../../src/models/index';
+import { countFlops, MASRNet, presetConfig, type MasrBlockConfig, type MASRNetConfig } from '../../src/models/index';
 import { maxAbsDiff, randomTensor } from '../helpers/gradcheck';
 
 /** Issue 14 §2 / 15: the block stack comes from config.blocks; the presets keep the reference's four blocks. */
@@ -89,7 +83,9 @@ describe(`configurable depth (${tf.getBackend()})`, () => {
   it('validation names the bad block', () => {
     const enc = presetConfig('tiny').blocks[0]!;
     expect(() => MASRNet.create('tiny', { blocks: [] })).toThrow(/blocks must list at least one block/);
-    expect(() => MASRNet.create('tiny', { blocks: [self(true)] })).toThrow(/blocks\[0\]\.kind: the first block, and only the first, must be 'ispGuided'/);
+    expect(() => MASRNet.create('tiny', { blocks: [self(true)] })).toThrow(
+      /blocks\[0\]\.kind: the first block, and only the first, must be 'ispGuided'/,
+    );
     expect(() => MASRNet.create('tiny', { blocks: [enc, enc] })).toThrow(/blocks\[1\]\.kind/);
     expect(() => MASRNet.create('tiny', { blocks: [enc, { ...self(true), kind: 'global' as never }] })).toThrow(
       /blocks\[1\]\.kind must be 'ispGuided', 'self' or 'neighbours', got 'global'/,
@@ -126,7 +122,10 @@ describe(`configurable depth (${tf.getBackend()})`, () => {
       expect(routing).toContain(`multi_attention_${n}`);
       const keys = m.network.referenceWeights().map((w) => w.key);
       for (let i = 2; i <= n; i++) {
-        expect(keys.some((k) => k.startsWith(`multi_attention_${i}.`)), `block ${i}`).toBe(true);
+        expect(
+          keys.some((k) => k.startsWith(`multi_attention_${i}.`)),
+          `block ${i}`,
+        ).toBe(true);
         expect(keys.some((k) => k.startsWith(`moe_${i}.`))).toBe(rest[i - 2]!.moe !== null);
       }
 

@@ -100,7 +100,12 @@ describe(`MASRNet model (${tf.getBackend()})`, () => {
     expect(r.raw.gamma.shape).toEqual([1, 12, 16, 1]);
     expect(r.raw.color.shape).toEqual([1, 12, 16, 9]);
     expect(r.raw.saturation.shape).toEqual([1, 12, 16, 1]);
-    expect(Object.keys(r.display).sort()).toEqual(['colorMatrix', 'colorStrength', 'gammaExponent', 'saturationFactor']);
+    expect(Object.keys(r.display).sort()).toEqual([
+      'colorMatrix',
+      'colorStrength',
+      'gammaExponent',
+      'saturationFactor',
+    ]);
     expect(r.display.gammaExponent.shape).toEqual([1, 12, 16, 1]);
     expect(r.display.colorMatrix.shape).toEqual([1, 12, 16, 9]);
     expect(r.display.colorStrength.shape).toEqual([1, 12, 16, 1]);
@@ -133,7 +138,9 @@ describe(`MASRNet model (${tf.getBackend()})`, () => {
     // A brighter edit: a negative gamma increment (exponent < 1) raises every pixel.
     const brighter = applyIsp(x, { ...r.raw, gamma: tf.sub(r.raw.gamma, 0.5) as tf.Tensor4D }, options);
     expect(tf.mean(brighter).dataSync()[0]!).toBeGreaterThan(tf.mean(r.enhanced).dataSync()[0]! + 0.01);
-    expect(() => applyIsp(x, { gamma: r.raw.gamma } as never)).toThrow(/maps\.color is missing; expected a \[B, H, W, 9\]/);
+    expect(() => applyIsp(x, { gamma: r.raw.gamma } as never)).toThrow(
+      /maps\.color is missing; expected a \[B, H, W, 9\]/,
+    );
     tf.dispose([again, brighter, x, r as unknown as tf.TensorContainer]);
     m.dispose();
   });
