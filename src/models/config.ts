@@ -1,3 +1,4 @@
+import { ISP_OPS } from '../isp/index';
 import { DEFAULT_LOSS_WEIGHTS, type MasrLossWeights } from '../losses/index';
 
 export type MASRNetPreset = 'lolv1' | 'lsrw' | 'lolv2' | 'tiny';
@@ -87,10 +88,19 @@ export interface MASRNetConfig {
    * in eval). Default 'train': deterministic top-k inference; 'always' reproduces the reference's stochastic eval.
    */
   sampleSecondExpert: 'train' | 'always' | 'never';
-  /** multi_attention_3's position bias: 'reference' (the misaligned layout, checkpoint-compatible) or 'aligned'. */
+  /**
+   * Position bias of the `neighbours` blocks (multi_attention_3): 'reference' (the misaligned layout,
+   * checkpoint-compatible) or 'aligned'.
+   */
   positionBias: 'reference' | 'aligned';
-  /** ISP estimator heads: gamma (isp_1), colour (isp_2), saturation (isp_4). */
-  decoders: { gamma: MasrDecoderConfig; color: MasrDecoderConfig; saturation: MasrDecoderConfig };
+  /**
+   * ISP estimator heads, one per registered ISP op (src/isp/registry.ts):
+   * gamma (isp_1), colour (isp_2), saturation (isp_4).
+   */
+  decoders: { gamma: MasrDecoderConfig; color: MasrDecoderConfig; saturation: MasrDecoderConfig } & Record<
+    string,
+    MasrDecoderConfig
+  >;
   /** Map generation: coarse/fine mix, EnhancedFFN dropout, passes of the shared smoothing modules. */
   mapGenerator: {
     coarseWeight: number;
@@ -116,7 +126,7 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
     stemChannels: 48,
     groupNormGroups: 8,
     eispGenerator: { hiddenDim: 256, dropout: 0.05 },
-    qkGenerator: { numHeads: 3, dropout: 0.05 },
+    qkGenerator: { numHeads: ISP_OPS.length, dropout: 0.05 },
     kvGenerator: { dropout: 0.05 },
     blocks: [
       {
@@ -143,11 +153,10 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
     auxWeights: { cv: 0.05, switch: 0.01, z: 0.001 },
     sampleSecondExpert: 'train',
     positionBias: 'reference',
-    decoders: {
-      gamma: { hiddenSizes: [96, 64, 32], dropout: 0.05 },
-      color: { hiddenSizes: [256, 384, 512, 576], dropout: 0.05 },
-      saturation: { hiddenSizes: [96, 64, 32], dropout: 0.05 },
-    },
+    // Each op's reference head (gamma [96, 64, 32], colour [256, 384, 512, 576], saturation [96, 64, 32]).
+    decoders: Object.fromEntries(
+      ISP_OPS.map((op) => [op.name, structuredClone(op.decoder.defaults)]),
+    ) as MASRNetConfig['decoders'],
     mapGenerator: {
       coarseWeight: 0.9,
       fineWeight: 0.1,
@@ -358,9 +367,9 @@ export function validateConfig(c: MASRNetConfig): void {
   rate(c.eispGenerator.dropout, 'eispGenerator.dropout');
   rate(c.qkGenerator?.dropout, 'qkGenerator.dropout');
   rate(c.kvGenerator?.dropout, 'kvGenerator.dropout');
-  if (c.qkGenerator.numHeads !== 3) {
+  if (c.qkGenerator.numHeads !== ISP_OPS.length) {
     throw new Error(
-      `MASRNet config: qkGenerator.numHeads must be 3 (one ISP slot per decoder: gamma, colour, saturation), got ${c.qkGenerator.numHeads}`,
+      `MASRNet config: qkGenerator.numHeads must be ${ISP_OPS.length} (one ISP slot per decoder: ${ISP_OPS.map((op) => op.name).join(', ')}), got ${c.qkGenerator.numHeads}`,
     );
   }
   validateBlocks(c);
@@ -371,7 +380,7 @@ export function validateConfig(c: MASRNetConfig): void {
     );
   if (!['reference', 'aligned'].includes(c.positionBias))
     throw new Error(`MASRNet config: positionBias must be 'reference' or 'aligned', got '${c.positionBias}'`);
-  for (const k of ['gamma', 'color', 'saturation'] as const) {
+  for (const k of ISP_OPS.map((op) => op.name)) {
     sizes(c.decoders?.[k]?.hiddenSizes, `decoders.${k}.hiddenSizes`);
     rate(c.decoders[k].dropout, `decoders.${k}.dropout`);
   }
