@@ -7,7 +7,7 @@ import {
   VggPerceptualLoss,
   type MASRNetPreset,
 } from '../src/index';
-import { AdamW, ParallelGradients } from '../src/node/index';
+import { AdamW, ParallelGradients, namedGradients } from '../src/node/index';
 
 export interface CaseSpec {
   id: string;
@@ -110,7 +110,7 @@ export async function prepareCase(spec: CaseSpec): Promise<PreparedCase> {
   const target = tf.randomUniform([spec.batch, spec.height, spec.width, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
   const vgg = spec.perceptual ? VggPerceptualLoss.randomForTesting(0) : null;
   const vars = model.trainableVariables;
-  const opt = new AdamW(vars, { weightDecay: 1e-2 });
+  const opt = new AdamW({ learningRate: 1e-4, weightDecay: 1e-2 });
   // The same micro-batch as the CLI trainer: passes of ~256x256 pixels on wasm (its heap stops at 4 GB).
   const microBatch = defaultMicroBatch(spec.batch, spec.height, spec.width, tf.getBackend());
   const parallel = spec.gradWorkers
@@ -122,7 +122,7 @@ export async function prepareCase(spec: CaseSpec): Promise<PreparedCase> {
   const apply = (grads: tf.NamedTensorMap) => {
     const list = vars.map((v) => grads[v.name] ?? null);
     const clip = clipByGlobalNorm(list, 1);
-    opt.step(clip.grads, 1e-4);
+    opt.applyGradients(namedGradients(vars, clip.grads));
     tf.dispose(Object.values(grads));
     if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
   };

@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { clipByGlobalNorm, MASRNet, selectBackend } from '../src/index';
 import {
   AdamW,
+  namedGradients,
   BatchLoader,
   LOWLIGHT_V1,
   batchToTensors,
@@ -42,7 +43,7 @@ const loader = await BatchLoader.open(train, { batchSize: 2, crop: 64, seed, pre
 // Model and optimizer (the reference trains with AdamW, weight decay 1e-2, warm-up + cosine, clip at norm 1).
 const model = MASRNet.create('lolv1');
 const variables = model.trainableVariables;
-const optimizer = new AdamW(variables, { weightDecay: 1e-2 });
+const optimizer = new AdamW({ weightDecay: 1e-2 });
 const schedule = { baseLr: 5e-4, warmupSteps: Math.max(1, Math.round(steps / 10)), totalSteps: steps };
 
 const validate = () => evaluatePair(enhanceImage(model, valSample.input), valSample.target, { clip: true });
@@ -59,7 +60,8 @@ for (let step = 0; step < steps; step++) {
   if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${step}`);
   const raw = variables.map((v) => grads[v.name] ?? null);
   const clipped = clipByGlobalNorm(raw, 1.0);
-  optimizer.step(clipped.grads, warmupCosineLr(step, schedule));
+  optimizer.learningRate = warmupCosineLr(step, schedule);
+  optimizer.applyGradients(namedGradients(variables, clipped.grads));
   tf.dispose([input, target, value, ...Object.values(grads)]);
   if (clipped.clipped) tf.dispose(clipped.grads.filter((g): g is tf.Tensor => g !== null));
   if ((step + 1) % 10 === 0)

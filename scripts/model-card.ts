@@ -13,9 +13,9 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { selectBackend } from '../src/backend';
-import { concatHorizontal, drawText } from '../src/cli/draw';
-import { enhanceImage } from '../src/cli/evaluate';
-import { loadModel } from '../src/cli/model-source';
+import { concatHorizontal, drawText } from '../src/viz/draw';
+import { enhanceImage } from '../src/infer/evaluate';
+import { loadModel } from '../src/infer/model-source';
 import {
   LOWLIGHT_V1,
   LOWLIGHT_V2,

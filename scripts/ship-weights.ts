@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../src/backend';
-import { loadModel } from '../src/cli/model-source';
+import { loadModel } from '../src/infer/model-source';
 import { safetensorsToFloat16 } from '../src/io/float16';
 import { SHIPPED } from '../src/models/pretrained-registry';
 import type { PretrainedEntry } from '../src/models/pretrained';

@@ -15,3 +15,4 @@ export * from './isp/index';
 export * from './losses/index';
 export * from './metrics/index';
 export * from './models/index';
+export * from './train/index';

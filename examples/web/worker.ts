@@ -6,7 +6,7 @@ import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import * as webgl from '@tensorflow/tfjs-backend-webgl';
 import * as webgpu from '@tensorflow/tfjs-backend-webgpu';
 import { MASRNet, PRETRAINED, presetConfig, selectBackend, type MASRNetConfig } from 'masr-net';
-import { heatmap } from '../../src/cli/heatmap';
+import { heatmap } from '../../src/viz/heatmap';
 import { cacheWeights, cachedWeights, clearWeights } from './weights-cache';
 import type { BackendId, EnhanceResult, InitResult, Pixels, Reply, Request, TrainStepResult } from './protocol';
 

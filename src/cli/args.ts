@@ -3,6 +3,10 @@
  * positionals. Every option is declared (type, default, help), so `--help` is generated and unknown or malformed
  * options are errors naming the option.
  */
+import { UsageError } from '../data/errors';
+
+export { UsageError };
+
 export type OptionType = 'string' | 'number' | 'int' | 'boolean';
 
 export interface OptionSpec {
@@ -18,13 +22,6 @@ export interface OptionSpec {
 export type OptionSpecs = Record<string, OptionSpec>;
 export type ParsedValues = Record<string, string | number | boolean | undefined>;
 
-/** A usage error: the CLI prints it with a pointer to --help and exits with status 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 

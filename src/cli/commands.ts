@@ -1,6 +1,6 @@
 import { selectBackend, type BackendName } from '../backend';
 import type { OptionSpecs } from './args';
-import { TRAIN_DEFAULTS } from './train-options';
+import { TRAIN_DEFAULTS } from '../train/options';
 
 /** Options shared by the commands that run a model. */
 const BACKEND: OptionSpecs = {

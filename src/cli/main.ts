@@ -24,7 +24,7 @@ if (underTsxWrapper) {
   });
   child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 1)));
 } else {
-  const { consoleReporter } = await import('./reporter');
+  const { consoleReporter } = await import('../reporter');
   const { runCli } = await import('./run');
   const reporter = consoleReporter();
   const controller = new AbortController();

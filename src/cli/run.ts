@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../data/index';
 import { formatParityTable, runParity, type MASRNetPreset } from '../models/index';
 import { UsageError, formatHelp, parseArgs, type OptionSpecs, type ParsedValues } from './args';
-import { runBench } from './bench';
+import { runBench } from '../train/bench';
 import {
   BENCH_SPECS,
   DEMO_SPECS,
@@ -13,15 +13,15 @@ import {
   TRAIN_SPECS,
   startBackend,
 } from './commands';
-import { runDemo } from './demo';
-import { runEnhance } from './enhance';
-import { readModelConfigFile } from './model-source';
+import { runDemo } from '../infer/demo';
+import { runEnhance } from '../infer/enhance-files';
+import { readModelConfigFile } from '../infer/model-source';
 import { recipePath } from './recipes';
-import { DEFAULT_PRETRAINED, PRETRAINED_PREFIX } from './model-source';
+import { DEFAULT_PRETRAINED, PRETRAINED_PREFIX } from '../infer/model-source';
 import { pretrainedNames } from '../models/index';
-import { consoleReporter, type Reporter } from './reporter';
-import { runTest } from './test-run';
-import { runTrain, type TrainOptions } from './train';
+import { consoleReporter, type Reporter } from '../reporter';
+import { runTest } from '../infer/test-run';
+import { runTrain, type TrainOptions } from '../train/run';
 import { parseSpace, runSearch } from '../search/index';
 
 /** Exit statuses: 0 ok, 1 bad input or failure, 2 usage, 3 NaN loss, 130 interrupted (as shells report Ctrl-C). */

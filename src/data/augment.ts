@@ -1,5 +1,5 @@
 import type { RgbImage } from './image';
-import type { Rng } from './rng';
+import type { Rng } from '../random/rng';
 
 /** How to augment a training pair. */
 export interface AugmentOptions {

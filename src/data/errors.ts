@@ -12,6 +12,16 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * A bad option value (a run's or a command's): the CLI prints it with a pointer to --help and exits with status 2.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
 /** The first line of an unknown error's message (library errors can be multi-line). */
 export function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);

@@ -16,7 +16,7 @@ export {
   type EncodeOptions,
   type ImageFormat,
 } from './image';
-export { Rng, hashSeed } from './rng';
+export { Rng, hashSeed } from '../random/rng';
 export {
   LOWLIGHT_V1,
   synthesizeLowLight,

@@ -1,6 +1,6 @@
 import type { AugmentOptions } from './augment';
 import { cropSize } from './augment';
-import { hashSeed, Rng } from './rng';
+import { hashSeed, Rng } from '../random/rng';
 import { openSampleReader, type SampleReader } from './sample-reader';
 import { sampleJob, sourceSize, type PairSource, type Sample, type SampleJob } from './samples';
 import type { SynthesisParams } from './protocols';

@@ -3,7 +3,7 @@ import { applyAugment, drawAugment, type AugmentOptions, type AugmentParams } fr
 import { InputError, firstLine } from './errors';
 import type { ImagePair } from './folders';
 import { readImage, type RgbImage } from './image';
-import { Rng, hashSeed } from './rng';
+import { Rng, hashSeed } from '../random/rng';
 import { synthesize, type SynthesisParams, type SynthesisProtocol } from './protocols';
 import { LOWLIGHT_V1 } from './synthesis';
 

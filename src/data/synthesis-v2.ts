@@ -1,5 +1,5 @@
 import type { RgbImage } from './image';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 import { linearToSrgb, srgbToLinear } from './synthesis';
 
 /**

@@ -1,5 +1,5 @@
 import type { RgbImage } from './image';
-import { Rng } from './rng';
+import { Rng } from '../random/rng';
 
 /**
  * Synthetic low-light pairs, protocol `lowlight-v1` (docs/lowlight-synthesis.md): darken in linear light, add

@@ -1,10 +1,11 @@
 // masr-net/node: Node-only parts (image files via sharp, datasets on disk, fs save/load handlers, CLI commands).
 export * from '../data/index';
-// The pipeline behind the CLI, usable from scripts (see examples/).
-export { AdamW, type AdamWOptions, type AdamWState } from '../cli/adamw';
-export { warmupCosineLr, type WarmupCosineOptions } from '../cli/schedule';
-export { saveCheckpoint, readTrainerState, resolveCheckpointDir, type TrainerState } from '../cli/checkpoint';
-export { loadModel } from '../cli/model-source';
+// Training: the browser-safe parts (also in the main entry), then the file-bound run with checkpoints.
+export * from '../train/index';
+export { saveCheckpoint, readTrainerState, resolveCheckpointDir, type TrainerState } from '../train/checkpoint';
+export { runTrain, TRAIN_DEFAULTS, type TrainOptions, type TrainHooks, type TrainResult } from '../train/run';
+// Inference and evaluation on files.
+export { loadModel } from '../infer/model-source';
 export {
   enhanceImage,
   evaluateSamples,
@@ -12,15 +13,16 @@ export {
   meanScores,
   type EvaluatedSample,
   type MeanScores,
-} from '../cli/evaluate';
-export { runTrain, TRAIN_DEFAULTS, type TrainOptions, type TrainHooks, type TrainResult } from '../cli/train';
-export { runTest, comparisonImage, type TestOptions, type TestSummary } from '../cli/test-run';
-export { runEnhance, type EnhanceOptions } from '../cli/enhance';
-export { runDemo, type DemoOptions } from '../cli/demo';
+} from '../infer/evaluate';
+export { runTest, type TestOptions, type TestSummary } from '../infer/test-run';
+export { runEnhance, type EnhanceOptions } from '../infer/enhance-files';
+export { runDemo, type DemoOptions } from '../infer/demo';
 export { runCli, EXIT, type CliContext } from '../cli/run';
-export { consoleReporter, memoryReporter, type Reporter } from '../cli/reporter';
-export { heatmap, viridis } from '../cli/heatmap';
-export { trainingCurves } from '../cli/curves';
-export { drawText } from '../cli/draw';
+export { consoleReporter, memoryReporter, type Reporter } from '../reporter';
+// Drawing: heatmaps, training curves, comparison images, text.
+export { heatmap, viridis } from '../viz/heatmap';
+export { trainingCurves } from '../viz/curves';
+export { comparisonImage } from '../viz/comparison';
+export { drawText } from '../viz/draw';
 export { ParallelGradients, type ParallelGradientsOptions } from '../parallel/parallel-gradients';
 export * from '../search/index';

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend';
 import { VggPerceptualLoss } from '../losses/index';
 import { batchGradients, MASRNet } from '../models/index';
-import { withSeededRandom } from '../cli/seeded-random';
+import { withSeededRandom } from '../random/seeded-math-random';
 import type { StepReply, VggSource, WorkerReply, WorkerRequest } from './protocol';
 
 const port = parentPort!;

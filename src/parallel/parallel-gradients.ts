@@ -4,7 +4,7 @@ import type { VggPerceptualLoss } from '../losses/index';
 import { batchGradients, type BatchGradients, type MASRNet } from '../models/index';
 import { firstMessage, workerSpec } from '../data/worker-script';
 import { hashSeed } from '../data/index';
-import { withSeededRandom } from '../cli/seeded-random';
+import { withSeededRandom } from '../random/seeded-math-random';
 import type { PlainTensor, StepReply, VggSource, WorkerReply, WorkerRequest } from './protocol';
 
 export interface ParallelGradientsOptions {

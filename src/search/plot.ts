@@ -1,6 +1,6 @@
 import type { RgbImage } from '../data/index';
-import { blank, drawLine, drawText, fillRect, type Color } from '../cli/draw';
-import { textWidth } from '../cli/font';
+import { blank, drawLine, drawText, fillRect, type Color } from '../viz/draw';
+import { textWidth } from '../viz/font';
 import type { StudyState } from './study-file';
 import { toUnit, type SearchSpace } from './space';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { appendFile, readFile } from 'node:fs/promises';
-import { Rng, hashSeed } from '../data/rng';
+import { Rng, hashSeed } from '../random/rng';
 import { HyperbandPruner, type PrunerOptions, type Report } from './pruner';
 import { suggest, type Observation, type SamplerOptions } from './sampler';
 import { appendRecord, readStudy, type StudyState, type TrialState, type TrialStatus } from './study-file';

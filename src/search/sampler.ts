@@ -1,4 +1,4 @@
-import { Rng } from '../data/rng';
+import { Rng } from '../random/rng';
 import { fromUnit, toUnit, type ParamValues, type SearchSpace } from './space';
 
 /** A finished observation the sampler learns from: its values and score (higher is better; null = pruned/failed). */

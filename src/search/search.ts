@@ -1,10 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeImage } from '../data/index';
-import type { Reporter } from '../cli/reporter';
-import { lockRunFolder } from '../cli/run-folder';
-import { UsageError } from '../cli/args';
-import type { TrainOptions } from '../cli/train';
+import type { Reporter } from '../reporter';
+import { lockRunFolder } from '../train/run-folder';
+import { UsageError } from '../data/errors';
+import type { TrainOptions } from '../train/run';
 import { searchPlot } from './plot';
 import { bestConfig, trialsJson, trialsTable } from './report';
 import { bestTrial, runStudy } from './run-study';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { MASRNetOverrides } from '../models/index';
-import type { Reporter } from '../cli/reporter';
-import { runTrain, type TrainOptions } from '../cli/train';
+import type { Reporter } from '../reporter';
+import { runTrain, type TrainOptions } from '../train/run';
 import type { Objective } from './run-study';
 import { splitValues, type ParamValues } from './space';
 

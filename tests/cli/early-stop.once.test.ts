@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EarlyStopping } from '../../src/cli/early-stopping';
+import { EarlyStopping } from '../../src/train/early-stopping';
 import { runCli } from '../../src/cli/run';
 import { tempDir } from '../data/helpers';
 import { collectingReporter, writePhotos, writeTinyConfig } from './helpers';

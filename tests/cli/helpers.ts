@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeImage, type RgbImage } from '../../src/data/index';
-import { memoryReporter } from '../../src/cli/reporter';
+import { memoryReporter } from '../../src/reporter';
 import { runCli } from '../../src/cli/run';
 
 /**

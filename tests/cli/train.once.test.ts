@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run';
 import { readSafetensors } from '../../src/io/safetensors';
-import { runTrain } from '../../src/cli/train';
+import { runTrain } from '../../src/train/run';
 import { tempDir } from '../data/helpers';
 import {
   TINY_MODEL,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, formatHelp, parseArgs, type OptionSpecs } from '../../src/cli/args';
-import { glyph, textWidth } from '../../src/cli/font';
-import { blank, drawText } from '../../src/cli/draw';
-import { formatDuration } from '../../src/cli/reporter';
-import { warmupCosineLr } from '../../src/cli/schedule';
-import { tileStarts, tiledApply } from '../../src/cli/tiles';
+import { glyph, textWidth } from '../../src/viz/font';
+import { blank, drawText } from '../../src/viz/draw';
+import { formatDuration } from '../../src/reporter';
+import { warmupCosineLr } from '../../src/train/schedule';
+import { tileStarts, tiledApply } from '../../src/models/tiles';
 
 describe('warm-up + cosine schedule', () => {
   const o = { baseLr: 1e-3, warmupSteps: 10, totalSteps: 110 };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { meanScores } from '../../src/cli/evaluate';
+import { meanScores } from '../../src/infer/evaluate';
 import { MASRNet } from '../../src/models/index';
 import { TINY_MODEL, runCliWasm, writePairs } from '../cli/helpers';
 import { tempDir } from '../data/helpers';

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run';
 import { entryToFloat32, float32Entry, readSafetensors, writeSafetensors } from '../../src/io/safetensors';
 import { tempDir } from '../data/helpers';
-import type { Reporter } from '../../src/cli/reporter';
+import type { Reporter } from '../../src/reporter';
 import { collectingReporter, writePhotos, writeTinyConfig } from '../cli/helpers';
 
 const tmp = tempDir('masr-faults-runs-');

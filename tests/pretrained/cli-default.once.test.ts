@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run';
 import { readImage } from '../../src/data/index';
 import { MASRNet } from '../../src/models/index';
-import { enhanceImage } from '../../src/cli/evaluate';
+import { enhanceImage } from '../../src/infer/evaluate';
 import { collectingReporter } from '../cli/helpers';
 import { tempDir } from '../data/helpers';
 import { packagePath } from '../../src/package-files';

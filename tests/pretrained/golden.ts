@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readImage, type RgbImage } from '../../src/data/index';
-import { enhanceImage } from '../../src/cli/evaluate';
+import { enhanceImage } from '../../src/infer/evaluate';
 import type { MASRNet } from '../../src/models/index';
 import { packagePath } from '../../src/package-files';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, hashSeed } from '../../src/data/rng';
+import { Rng, hashSeed } from '../../src/random/rng';
 import { Parzen, suggest, type Observation } from '../../src/search/sampler';
 import { DEFAULT_SPACE, fromUnit, toUnit, type ParamValues, type SearchSpace } from '../../src/search/space';
 

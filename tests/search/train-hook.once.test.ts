@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTrain } from '../../src/cli/train';
+import { runTrain } from '../../src/train/run';
 import { tempDir } from '../data/helpers';
 import { TINY_MODEL, collectingReporter, writePhotos } from '../cli/helpers';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul, stopGradient } from '../../ops';
 import { computeAuxLosses } from './aux-losses';
-import type { HostRng } from './rng';
+import type { HostRng } from '../../random/host-rng';
 import { oneHotSlots, selectExperts, sortSlotsAscending } from './selection';
 import type { AuxLosses, AuxLossWeights } from './types';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { HostRng } from './rng';
+import { HostRng } from '../../random/host-rng';
 import { readOverride } from './selection';
 import type { LayerArgs } from '../validate';
 import type { AuxLosses, RoutingDecision } from './types';

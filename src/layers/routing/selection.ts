@@ -1,4 +1,4 @@
-import type { HostRng } from './rng';
+import type { HostRng } from '../../random/host-rng';
 
 /**
  * Host-side expert choice for N tokens from their softmax probs [N, E] (row-major).

@@ -4,10 +4,10 @@ import { packagePath } from '../package-files';
 import { DEFAULT_PRETRAINED, PRETRAINED_PREFIX } from './model-source';
 import { writeFileAtomic } from '../data/index';
 import { InputError } from '../data/index';
-import { runEnhance } from './enhance';
-import type { Reporter } from './reporter';
+import { runEnhance } from './enhance-files';
+import type { Reporter } from '../reporter';
 import { runTest } from './test-run';
-import { runTrain } from './train';
+import { runTrain } from '../train/run';
 
 export interface DemoOptions {
   out: string;

@@ -17,25 +17,24 @@ import {
   type Sample,
 } from '../data/index';
 import { VggPerceptualLoss } from '../losses/index';
-import { batchGradients, clipByGlobalNorm, type MASRNet } from '../models/index';
-import { AdamW } from './adamw';
-import { UsageError } from './args';
+import type { MASRNet } from '../models/index';
+import { UsageError } from '../data/errors';
 import { EarlyStopping } from './early-stopping';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
-import { checkRunImages } from './check-images';
+import { checkRunImages } from '../data/check-images';
 import { claimNewRunFolder, lockRunFolder } from './run-folder';
-import { trainingCurves } from './curves';
-import { evaluateSamples, meanScores } from './evaluate';
-import { createModel, loadModel } from './model-source';
-import { formatDuration, type Reporter } from './reporter';
-import { warmupCosineLr } from './schedule';
-import { withSeededRandom } from './seeded-random';
+import { trainingCurves } from '../viz/curves';
+import { evaluateSamples, meanScores } from '../infer/evaluate';
+import { createModel, loadModel } from '../infer/model-source';
+import { formatDuration, type Reporter } from '../reporter';
+import { withSeededRandom } from '../random/index';
+import { Trainer } from './trainer';
 import { ParallelGradients } from '../parallel/parallel-gradients';
-import { holdOut, openSource } from './sources';
+import { holdOut, openSource } from '../data/sources';
 import { readHistory, type LogEvent } from './train-log';
-import { MIN_CROP, effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './train-options';
+import { MIN_CROP, effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './options';
 
-export { TRAIN_DEFAULTS, type TrainOptions } from './train-options';
+export { TRAIN_DEFAULTS, type TrainOptions } from './options';
 import { firstLine } from '../data/errors';
 
 export interface TrainHooks {
@@ -171,18 +170,31 @@ async function trainInFolder(
       model = withSeededRandom(hashSeed(o.seed, 'init'), () => createModel(o.preset, o.modelOverrides, o.config));
     }
     owned.push(model);
-    const vars = model.trainableVariables;
-    if (new Set(vars.map((v) => v.name)).size !== vars.length)
-      throw new Error('train: the model has duplicate variable names');
-    const optimizer = new AdamW(vars, { weightDecay: o.weightDecay });
-    owned.push(optimizer);
+    const microBatch = effectiveMicroBatch(o, tf.getBackend());
+    let parallel: ParallelGradients | null = null;
+    const trainer = new Trainer(model, {
+      totalSteps,
+      lr: o.lr,
+      weightDecay: o.weightDecay,
+      warmupSteps,
+      minLrFactor: o.minLrFactor,
+      lrSteepness: o.lrSteepness,
+      lrAcceleration: o.lrAcceleration,
+      clipNorm: o.clipNorm,
+      seed: o.seed,
+      microBatch,
+      perceptual: vgg,
+      gradients: o.gradWorkers > 0 ? (x, y, options) => parallel!.gradients(x, y, options) : undefined,
+    });
+    const optimizer = trainer.optimizer;
+    owned.push(trainer);
     if (resumeFrom) {
       try {
-        optimizer.setState(resumeFrom.optimizer);
+        optimizer.setState(resumeFrom.optimizer, trainer.variables);
       } catch (e) {
         throw new InputError(join(resumeFrom.dir, 'optimizer.safetensors'), firstLine(e));
       }
-      if (!optimizer.allFinite())
+      if (!trainer.allFinite())
         throw new InputError(
           join(resumeFrom.dir, 'weights.bin'),
           'the weights hold NaN or Inf values: resume from an earlier checkpoint (best/)',
@@ -193,18 +205,8 @@ async function trainInFolder(
     const history = await readHistory(logPath, startStep);
     const log = async (e: LogEvent) =>
       appendFile(logPath, JSON.stringify({ time: new Date().toISOString(), ...e }) + '\n');
-    const lr = (step: number) =>
-      warmupCosineLr(step, {
-        baseLr: o.lr,
-        warmupSteps,
-        totalSteps,
-        minLrFactor: o.minLrFactor,
-        steepness: o.lrSteepness,
-        acceleration: o.lrAcceleration,
-      });
 
     const params = model.countParams();
-    const microBatch = effectiveMicroBatch(o, tf.getBackend());
     const perceptualNote = vgg
       ? `perceptual term: on (VGG16 weights from ${o.vggWeights})`
       : 'perceptual term: off (no --vgg-weights given; the reference uses an ImageNet-pretrained VGG16, which is not bundled)';
@@ -252,7 +254,6 @@ async function trainInFolder(
     });
     owned.push({ dispose: () => loader.close() });
     reporter.info(`decoding: ${loader.decodeMode}; backend ${tf.getBackend()}`);
-    let parallel: ParallelGradients | null = null;
     if (o.gradWorkers > 0) {
       const backend = tf.getBackend();
       if (backend !== 'wasm' && backend !== 'cpu') {
@@ -321,55 +322,26 @@ async function trainInFolder(
         }
         const t0 = performance.now();
         const batch = await loader.batch(step);
-        const rate = lr(step);
         const { input, target } = batchToTensors(batch);
-        let lossValue: number;
-        let allTerms: Record<string, number>;
-        let gradList: (tf.Tensor | null)[];
+        let grads;
         try {
-          // Dropout masks and sampled experts draw from Math.random: seed them per step so runs (and resumes) repeat.
-          const stepSeed = hashSeed(o.seed, 'step', step);
-          const r = parallel
-            ? await parallel.gradients(input, target, { microBatch, perceptual: vgg, seed: stepSeed })
-            : withSeededRandom(stepSeed, () =>
-                batchGradients(
-                  (x, y) => model.computeLoss(x, y, { training: true, perceptual: vgg }),
-                  vars,
-                  input,
-                  target,
-                  microBatch,
-                ),
-              );
-          lossValue = r.loss;
-          allTerms = r.terms;
-          gradList = vars.map((v) => r.grads[v.name] ?? null);
+          grads = await trainer.gradients(step, input, target);
         } finally {
           tf.dispose([input, target]);
         }
-        if (hooks.nanAtStep === step) lossValue = NaN;
-        const termRecord = Object.fromEntries(Object.entries(allTerms).filter(([k]) => vgg || k !== 'perceptual'));
-        if (!Number.isFinite(lossValue)) {
-          tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
+        if (hooks.nanAtStep === step) grads.loss = NaN;
+        const outcome = trainer.apply(step, grads);
+        const { loss: lossValue, lr: rate } = outcome;
+        const termRecord = Object.fromEntries(Object.entries(outcome.terms).filter(([k]) => vgg || k !== 'perceptual'));
+        if (!outcome.ok) {
           status = 'nan';
-          message = `loss is ${lossValue} at step ${step} (terms ${fmtTerms(termRecord)}); stopped without applying the update`;
-          break;
-        }
-        // The norm is always computed (clip-norm 0 = no clipping): non-finite gradients must never reach the weights.
-        const clip = clipByGlobalNorm(gradList, o.clipNorm > 0 ? o.clipNorm : Infinity);
-        if (!Number.isFinite(clip.norm)) {
-          tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
-          status = 'nan';
-          message = `gradient norm is ${clip.norm} at step ${step}; stopped without applying the update`;
-          break;
-        }
-        optimizer.step(clip.grads, rate);
-        tf.dispose(gradList.filter((g): g is tf.Tensor => g !== null));
-        if (clip.clipped) tf.dispose(clip.grads.filter((g): g is tf.Tensor => g !== null));
-        // Finite loss and gradients can still give non-finite weights (a huge step, corrupt moments): never go on
-        // training, or save, from those. The in-memory weights are lost; the checkpoints on disk are not touched.
-        if (!optimizer.allFinite()) {
-          status = 'nan';
-          message = `the weights became NaN or Inf in the update of step ${step} (lr ${rate.toExponential(2)}); stopped without saving them`;
+          // A failed weights check loses the in-memory weights; the checkpoints on disk are not touched.
+          message =
+            outcome.failure === 'loss'
+              ? `loss is ${lossValue} at step ${step} (terms ${fmtTerms(termRecord)}); stopped without applying the update`
+              : outcome.failure === 'gradNorm'
+                ? `gradient norm is ${outcome.gradNorm} at step ${step}; stopped without applying the update`
+                : `the weights became NaN or Inf in the update of step ${step} (lr ${rate.toExponential(2)}); stopped without saving them`;
           break;
         }
         step += 1;
@@ -385,8 +357,8 @@ async function trainInFolder(
           lr: rate,
           loss: lossValue,
           terms: termRecord,
-          gradNorm: clip.norm,
-          clipped: clip.clipped,
+          gradNorm: outcome.gradNorm,
+          clipped: outcome.clipped,
           seconds,
           imagesPerSecond: throughput,
         });

@@ -46,7 +46,8 @@ export async function saveCheckpoint(
   state: TrainerState,
 ): Promise<void> {
   // The last line of defence: a checkpoint is for continuing, and NaN weights cannot continue.
-  if (!optimizer.allFinite())
+  const variables = model.trainableVariables;
+  if (!optimizer.allFinite(variables))
     throw new Error(`not saving ${dir}: the weights or optimizer moments hold NaN or Inf values`);
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
@@ -55,14 +56,14 @@ export async function saveCheckpoint(
   const old = join(parent, `.${basename(dir)}.${tag}.old`);
   try {
     await model.save(directoryHandler(tmp));
-    const s = optimizer.getState();
+    const s = optimizer.getState(variables);
     const entries: [string, ReturnType<typeof float32Entry>][] = [];
-    optimizer.variables.forEach((v, i) => {
+    variables.forEach((v, i) => {
       entries.push([`m.${i}`, float32Entry(s.m[i]!, v.shape as number[])]);
       entries.push([`v.${i}`, float32Entry(s.v[i]!, v.shape as number[])]);
     });
     // Variables are identified by position (model.trainableVariables order); tfjs names get per-process suffixes.
-    const meta = { t: String(s.t), count: String(optimizer.variables.length) };
+    const meta = { t: String(s.t), count: String(variables.length) };
     await writeFileAtomic(join(tmp, 'optimizer.safetensors'), writeSafetensors(entries, meta));
     await writeFileAtomic(join(tmp, 'trainer.json'), JSON.stringify(state, null, 2) + '\n');
     if (existsSync(dir)) await rename(dir, old);

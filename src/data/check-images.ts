@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { InputError, type PairSource } from '../data/index';
-import { firstLine } from '../data/errors';
+import { InputError, type PairSource } from './index';
+import { firstLine } from './errors';
 
 /** Width and height from a file's header (BMP: its info header; others: sharp), without decoding the pixels. */
 async function headerSize(path: string): Promise<{ width: number; height: number }> {

@@ -7,7 +7,7 @@ import { firstLine } from '../data/errors';
 import { readSafetensors } from '../io/safetensors';
 import { MASRNet, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
 import { directoryHandler } from '../models/fs-handler';
-import { resolveCheckpointDir } from './checkpoint';
+import { resolveCheckpointDir } from '../train/checkpoint';
 
 export const PRESETS = ['lolv1', 'lsrw', 'lolv2'] as const;
 

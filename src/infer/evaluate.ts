@@ -8,7 +8,7 @@ import {
 } from '../data/index';
 import { evaluatePair, type PairScores } from '../metrics/index';
 import type { MASRNet } from '../models/index';
-import { clipImage } from './draw';
+import { clipImage } from '../viz/draw';
 
 /** One evaluated pair: the sample, the model's output (clipped to [0,1]) and the scores of output and input. */
 export interface EvaluatedSample {

@@ -1,4 +1,4 @@
-import { Rng } from '../data/index';
+import { Rng } from './rng';
 
 /**
  * Run `fn` with `Math.random` replaced by a generator seeded with `seed`, then restore it.

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { MASRNetOverrides, MASRNetPreset } from '../models/index';
 import { AdamW } from './adamw';
-import { UsageError } from './args';
-import { createModel, readModelConfigFile } from './model-source';
-import type { Reporter } from './reporter';
+import { UsageError } from '../data/errors';
+import { createModel, readModelConfigFile } from '../infer/model-source';
+import type { Reporter } from '../reporter';
 
 export interface BenchOptions {
   preset: MASRNetPreset;
@@ -56,14 +56,11 @@ export async function runBench(o: BenchOptions, reporter: Reporter): Promise<{ f
     if (o.train) {
       const target = tf.randomUniform([o.batch, h, w, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
       const vars = model.trainableVariables;
-      const opt = new AdamW(vars);
+      const opt = new AdamW({ learningRate: 1e-4 });
       const steps = await time(o.runs, async () => {
         const { value, grads } = tf.variableGrads(() => model.computeLoss(x, target, { training: true }).total, vars);
         await value.data();
-        opt.step(
-          vars.map((v) => grads[v.name] ?? null),
-          1e-4,
-        );
+        opt.applyGradients(grads);
         tf.dispose([value, ...Object.values(grads)]);
       });
       train = median(steps);

@@ -14,12 +14,12 @@ import {
   type RgbImage,
 } from '../data/index';
 import type { MASRNet, MASRNetOverrides, MASRNetPreset } from '../models/index';
-import { clipImage } from './draw';
-import { heatmap } from './heatmap';
-import { checkTileSize, tiledApply } from './tiles';
+import { clipImage } from '../viz/draw';
+import { heatmap } from '../viz/heatmap';
+import { checkTileSize, tiledApply } from '../models/tiles';
 import { loadModel, readModelConfigFile } from './model-source';
-import type { Reporter } from './reporter';
-import { UsageError } from './args';
+import type { Reporter } from '../reporter';
+import { UsageError } from '../data/errors';
 
 export interface EnhanceOptions {
   /** An image file or a folder of images. */

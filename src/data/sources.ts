@@ -9,9 +9,9 @@ import {
   type SynthesisProtocol,
   type PairedLayout,
   type Split,
-} from '../data/index';
-import { UsageError } from './args';
-import type { Reporter } from './reporter';
+} from './index';
+import { UsageError } from './errors';
+import type { Reporter } from '../reporter';
 
 /** Where pairs come from, as the commands' options name it: exactly one of `data`, `lowDir`+`highDir`, `photos`. */
 export interface SourceOptions {

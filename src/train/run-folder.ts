@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../data/index';
-import { UsageError } from './args';
-import type { Reporter } from './reporter';
+import { UsageError } from '../data/errors';
+import type { Reporter } from '../reporter';
 
 const LOCK = '.lock';
 

@@ -6,16 +6,15 @@ import {
   sourceSize,
   writeFileAtomic,
   writeImage,
-  type RgbImage,
 } from '../data/index';
 import type { PairScores } from '../metrics/index';
 import type { MASRNetOverrides, MASRNetPreset } from '../models/index';
-import { UsageError } from './args';
-import { clipImage, concatHorizontal, drawText } from './draw';
-import { evaluateJobs, meanScores, type EvaluatedSample } from './evaluate';
+import { UsageError } from '../data/errors';
+import { comparisonImage, f2, f4 } from '../viz/comparison';
+import { evaluateJobs, meanScores } from './evaluate';
 import { loadModel, readModelConfigFile } from './model-source';
-import type { Reporter } from './reporter';
-import { openSource, type SourceOptions } from './sources';
+import type { Reporter } from '../reporter';
+import { openSource, type SourceOptions } from '../data/sources';
 
 export interface TestOptions extends SourceOptions {
   /** Checkpoint folder / run folder / reference .safetensors. */
@@ -40,30 +39,6 @@ export interface TestSummary {
   inputMean: PairScores;
   resultsTxt: string;
   resultsJson: string;
-}
-
-const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : String(v));
-const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
-
-/** The side-by-side comparison: input | enhanced | reference, with the scores written on the first two. */
-export function comparisonImage(r: EvaluatedSample): RgbImage {
-  const scale = r.sample.input.width >= 360 ? 2 : 1;
-  const input = clipImage(r.sample.input);
-  const enhanced = clipImage(r.enhanced);
-  const reference = clipImage(r.sample.target);
-  const line = 9 * scale + 6;
-  const write = (img: RgbImage, lines: string[]) =>
-    lines.forEach((t, i) =>
-      drawText(img, 4 * scale + 2, 4 * scale + 2 + i * line, t, { scale, background: [0, 0, 0] }),
-    );
-  write(input, ['INPUT', `PSNR ${f2(r.inputScores.psnr)} DB  SSIM ${f4(r.inputScores.ssim)}`]);
-  write(enhanced, [
-    'ENHANCED',
-    `PSNR ${f2(r.scores.psnr)} DB  SSIM ${f4(r.scores.ssim)}`,
-    `GT-MEAN: ${f2(r.scores.psnrGtMean)} DB  ${f4(r.scores.ssimGtMean)}`,
-  ]);
-  write(reference, ['REFERENCE']);
-  return concatHorizontal([input, enhanced, reference], 4);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { defaultMicroBatch, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
-import { UsageError } from './args';
+import { UsageError } from '../data/errors';
 import { readTrainerState, resolveCheckpointDir } from './checkpoint';
 import { recoverCheckpoints } from './checkpoint-recovery';
-import type { Reporter } from './reporter';
-import type { SourceOptions } from './sources';
+import type { Reporter } from '../reporter';
+import type { SourceOptions } from '../data/sources';
 import type { SynthesisProtocol } from '../data/index';
 
 /** Everything a training run is defined by. Defaults in {@link TRAIN_DEFAULTS}. */
