@@ -22,7 +22,6 @@ export interface OptionSpec {
 export type OptionSpecs = Record<string, OptionSpec>;
 export type ParsedValues = Record<string, string | number | boolean | undefined>;
 
-
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function convert(name: string, spec: OptionSpec, raw: string): string | number | boolean {

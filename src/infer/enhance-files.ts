@@ -80,7 +80,10 @@ interface Enhanced {
   maps?: { gamma: Float32Array; colorStrength: Float32Array; saturation: Float32Array };
 }
 
-/** Enhance one image, whole or in tiles; `onTile(done, total)` after each tile. */
+/**
+ * Enhance one image, whole or in tiles (`MASRNet.enhanceTiled`; with maps, the maps are tiled here too);
+ * `onTile(done, total)` after each tile.
+ */
 function enhanceOne(
   model: MASRNet,
   img: RgbImage,
@@ -88,22 +91,34 @@ function enhanceOne(
   tile: number,
   onTile: (done: number, total: number) => void,
 ): Enhanced {
-  const channels = withMaps ? [3, 1, 1, 1] : [3];
-  const outs =
-    tile > 0 && (img.width > tile || img.height > tile)
-      ? tiledApply(
-          img,
-          tile,
-          Math.min(TILE_OVERLAP, Math.floor(tile / 4)),
-          channels,
-          (t) => runModel(model, t, withMaps),
-          onTile,
-        )
-      : runModel(model, img, withMaps);
+  const tiled = tile > 0 && (img.width > tile || img.height > tile);
+  const overlap = Math.min(TILE_OVERLAP, Math.floor(tile / 4));
+  let outs: Float32Array[];
+  if (!tiled) outs = runModel(model, img, withMaps);
+  else if (!withMaps) outs = [enhanceTiled(model, img, tile, overlap, onTile)];
+  else outs = tiledApply(img, tile, overlap, [3, 1, 1, 1], (t) => runModel(model, t, true), onTile);
   const enhanced = clipImage({ width: img.width, height: img.height, data: outs[0]! });
   return withMaps
     ? { enhanced, maps: { gamma: outs[1]!, colorStrength: outs[2]!, saturation: outs[3]! } }
     : { enhanced };
+}
+
+function enhanceTiled(
+  model: MASRNet,
+  img: RgbImage,
+  tile: number,
+  overlap: number,
+  onTile: (done: number, total: number) => void,
+): Float32Array {
+  const x = imageToTensor(img);
+  try {
+    const y = model.enhanceTiled(x, { tile, overlap, onTile });
+    const data = Float32Array.from(y.dataSync() as Float32Array);
+    y.dispose();
+    return data;
+  } finally {
+    x.dispose();
+  }
 }
 
 /** Enhance one decoded image and write its outputs; returns the files written. */

@@ -1,12 +1,5 @@
 import { resolve, join } from 'node:path';
-import {
-  InputError,
-  openSampleReader,
-  sampleJob,
-  sourceSize,
-  writeFileAtomic,
-  writeImage,
-} from '../data/index';
+import { InputError, openSampleReader, sampleJob, sourceSize, writeFileAtomic, writeImage } from '../data/index';
 import type { PairScores } from '../metrics/index';
 import type { MASRNetOverrides, MASRNetPreset } from '../models/index';
 import { UsageError } from '../data/errors';

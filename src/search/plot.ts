@@ -1,11 +1,10 @@
 import type { RgbImage } from '../data/index';
 import { blank, drawLine, drawText, fillRect, type Color } from '../viz/draw';
 import { textWidth } from '../viz/font';
+import { INK, drawPanel, formatTick } from '../viz/panel';
 import type { StudyState } from './study-file';
 import { toUnit, type SearchSpace } from './space';
 
-const INK: Color = [0.1, 0.1, 0.1];
-const AXIS: Color = [0.55, 0.55, 0.55];
 const COLORS: Record<string, Color> = {
   complete: [0.1, 0.3, 0.8],
   pruned: [0.85, 0.45, 0.1],
@@ -48,8 +47,11 @@ export function searchPlot(state: StudyState, space: SearchSpace): RgbImage {
     const y0 = 40 + (1 + Math.floor(i / cols)) * (ph + 70);
     const pts = scored.map(({ t, y }) => ({ x: toUnit(p, t.values[p.name]!), y, color: COLORS[t.status]! }));
     panel(img, x0, y0, pw, ph, `SCORE VS ${p.name.toUpperCase()}${p.log ? ' (LOG)' : ''}`, pts, ys, []);
-    drawText(img, x0, y0 + ph + 6, fmt(p.low), { scale: 1, color: INK });
-    drawText(img, x0 + pw - textWidth(fmt(p.high), 1), y0 + ph + 6, fmt(p.high), { scale: 1, color: INK });
+    drawText(img, x0, y0 + ph + 6, formatTick(p.low), { scale: 1, color: INK });
+    drawText(img, x0 + pw - textWidth(formatTick(p.high), 1), y0 + ph + 6, formatTick(p.high), {
+      scale: 1,
+      color: INK,
+    });
   });
   drawText(img, 80, height - 18, 'BLUE COMPLETE  ORANGE PRUNED (LAST REPORT)  RED FAILED', { scale: 1, color: INK });
   return img;
@@ -66,29 +68,11 @@ function panel(
   ys: number[],
   line: { x: number; y: number }[],
 ): void {
-  fillRect(img, x0, y0, w, h, [1, 1, 1]);
-  drawText(img, x0, y0 - 20, title, { scale: 2, color: INK });
-  drawLine(img, x0, y0, x0, y0 + h - 1, AXIS);
-  drawLine(img, x0, y0 + h - 1, x0 + w - 1, y0 + h - 1, AXIS);
-  if (ys.length === 0) {
-    drawText(img, x0 + 10, y0 + h / 2, 'NO DATA', { scale: 2, color: AXIS });
-    return;
-  }
-  let lo = Math.min(...ys);
-  let hi = Math.max(...ys);
-  if (hi - lo < 1e-9) [lo, hi] = [lo - 0.5, hi + 0.5];
-  const pad = (hi - lo) * 0.08;
-  [lo, hi] = [lo - pad, hi + pad];
+  const toY = drawPanel(img, x0, y0, w, h, title, ys, { pad: 0.08 });
+  if (!toY) return;
   const X = (x: number) => Math.round(x0 + 6 + x * (w - 13));
-  const Y = (y: number) => Math.round(y0 + h - 1 - ((y - lo) / (hi - lo)) * (h - 1));
-  drawText(img, x0 - textWidth(fmt(hi), 1) - 6, y0, fmt(hi), { scale: 1, color: INK });
-  drawText(img, x0 - textWidth(fmt(lo), 1) - 6, y0 + h - 8, fmt(lo), { scale: 1, color: INK });
+  const Y = (y: number) => Math.round(toY(y));
   for (let i = 1; i < line.length; i++)
     drawLine(img, X(line[i - 1]!.x), Y(line[i - 1]!.y), X(line[i]!.x), Y(line[i]!.y), [0.2, 0.7, 0.3]);
   for (const p of points) fillRect(img, X(p.x) - 3, Y(p.y) - 3, 7, 7, p.color);
-}
-
-function fmt(v: number): string {
-  const a = Math.abs(v);
-  return a === 0 ? '0' : a >= 10 ? v.toFixed(1) : a >= 0.01 ? v.toFixed(3) : v.toExponential(2);
 }

@@ -141,7 +141,9 @@ export class AdamW extends tf.Optimizer {
   /** Restore a state saved for `variables`; throws if the number or sizes of the moment arrays do not match. */
   setState(state: AdamWState, variables: tf.Variable[]): void {
     if (state.m.length !== variables.length || state.v.length !== variables.length) {
-      throw new Error(`AdamW.setState: state has ${state.m.length} moments, the model has ${variables.length} variables`);
+      throw new Error(
+        `AdamW.setState: state has ${state.m.length} moments, the model has ${variables.length} variables`,
+      );
     }
     variables.forEach((x, i) => {
       if (state.m[i]!.length !== x.size || state.v[i]!.length !== x.size) {
@@ -173,7 +175,8 @@ export class AdamW extends tf.Optimizer {
     const rest = await this.extractIterations(weightValues);
     for (const { name, tensor } of rest) {
       const match = /^(.*)\/([mv])$/.exec(name);
-      if (!match) throw new Error(`AdamW.setWeights: '${name}' is not a moment (expected 'VARIABLE/m' or 'VARIABLE/v')`);
+      if (!match)
+        throw new Error(`AdamW.setWeights: '${name}' is not a moment (expected 'VARIABLE/m' or 'VARIABLE/v')`);
       const entry = this.momentsOf(match[1]!, tensor);
       const target = match[2] === 'm' ? entry.m : entry.v;
       if (!tf.util.arraysEqual(target.shape, tensor.shape)) {

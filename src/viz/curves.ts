@@ -1,21 +1,12 @@
 import type { RgbImage } from '../data/index';
 import { blank, drawLine, drawText, fillRect, type Color } from './draw';
 import { textWidth } from './font';
+import { INK, drawPanel } from './panel';
 
 export interface Series {
   label: string;
   color: Color;
   points: [number, number][];
-}
-
-const AXIS: Color = [0.55, 0.55, 0.55];
-const GRID: Color = [0.88, 0.88, 0.88];
-const INK: Color = [0.1, 0.1, 0.1];
-
-function fmt(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a >= 1000 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 0.01 ? v.toFixed(3) : v.toExponential(1);
 }
 
 /** Draw one panel: axes, min/max labels, a faint grid and each series as a polyline (single points as dots). */
@@ -29,26 +20,18 @@ function panel(
   series: Series[],
   xMax: number,
 ): void {
-  const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
-  fillRect(img, x0, y0, w, h, [1, 1, 1]);
-  drawText(img, x0 + 4, y0 - 22, title, { scale: 2, color: INK });
-  if (all.length === 0) {
-    drawText(img, x0 + 10, y0 + h / 2, 'NO DATA', { scale: 2, color: AXIS });
-    return;
-  }
-  let lo = Math.min(...all.map(([, y]) => y));
-  let hi = Math.max(...all.map(([, y]) => y));
-  if (hi - lo < 1e-9) [lo, hi] = [lo - 0.5, hi + 0.5];
-  const pad = (hi - lo) * 0.05;
-  lo -= pad;
-  hi += pad;
+  const Y = drawPanel(
+    img,
+    x0,
+    y0,
+    w,
+    h,
+    title,
+    series.flatMap((s) => s.points.map(([, y]) => y)),
+    { grid: true },
+  );
+  if (!Y) return;
   const X = (x: number) => x0 + (x / Math.max(1, xMax)) * (w - 1);
-  const Y = (y: number) => y0 + h - 1 - ((y - lo) / (hi - lo)) * (h - 1);
-  for (let i = 1; i < 4; i++) drawLine(img, x0, y0 + (i * h) / 4, x0 + w - 1, y0 + (i * h) / 4, GRID);
-  drawLine(img, x0, y0, x0, y0 + h - 1, AXIS);
-  drawLine(img, x0, y0 + h - 1, x0 + w - 1, y0 + h - 1, AXIS);
-  drawText(img, x0 - textWidth(fmt(hi), 1) - 6, y0, fmt(hi), { scale: 1, color: INK });
-  drawText(img, x0 - textWidth(fmt(lo), 1) - 6, y0 + h - 8, fmt(lo), { scale: 1, color: INK });
   for (const s of series) {
     const pts = s.points.filter(([, y]) => Number.isFinite(y));
     for (let i = 1; i < pts.length; i++)

@@ -66,7 +66,12 @@ describe(`AdamW (${tf.getBackend()})`, () => {
     for (let s = 0; s < 4; s++) {
       opt.minimize(loss);
       ref.grads.push(cur.map((v) => 2 * v));
-      cur = referenceAdamW([...p], ref.grads, ref.grads.map(() => 0.1), 0.01);
+      cur = referenceAdamW(
+        [...p],
+        ref.grads,
+        ref.grads.map(() => 0.1),
+        0.01,
+      );
     }
     Array.from(x.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(cur[i]!, 5));
     expect(opt.iterations).toBe(5);
@@ -101,7 +106,15 @@ describe(`AdamW (${tf.getBackend()})`, () => {
     const before = tf.memory().numTensors;
     const x = tf.tidy(() => tf.variable(tf.tensor1d([0.5, -1.25, 2])));
     const opt = new AdamW({ learningRate: 1e-2, weightDecay: 0.1 });
-    run(opt, x, [[0.1, -0.2, 0.3], [-0.05, 0.4, 0.1]], [1e-2, 1e-2]);
+    run(
+      opt,
+      x,
+      [
+        [0.1, -0.2, 0.3],
+        [-0.05, 0.4, 0.1],
+      ],
+      [1e-2, 1e-2],
+    );
     const weights = await opt.getWeights();
     expect(weights.map((w) => w.name)).toEqual(['iter', `${x.name}/m`, `${x.name}/v`]);
     const state = opt.getState([x]);
