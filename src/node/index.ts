@@ -2,7 +2,13 @@
 export * from '../data/index';
 // Training: the browser-safe parts (also in the main entry), then the file-bound run with checkpoints.
 export * from '../train/index';
-export { saveCheckpoint, readTrainerState, resolveCheckpointDir, type TrainerState } from '../train/checkpoint';
+export {
+  saveCheckpoint,
+  readTrainerState,
+  resolveCheckpointDir,
+  CHECKPOINT_FORMAT,
+  type TrainerState,
+} from '../train/checkpoint';
 export { runTrain, TRAIN_DEFAULTS, type TrainOptions, type TrainHooks, type TrainResult } from '../train/run';
 // Inference and evaluation on files.
 export { loadModel } from '../infer/model-source';

@@ -7,7 +7,6 @@ import {
   InputError,
   batchToTensors,
   detectLayout,
-  hashSeed,
   loadSample,
   sampleJob,
   sourceSize,
@@ -18,7 +17,7 @@ import {
 } from '../data/index';
 import { VggPerceptualLoss } from '../losses/index';
 import type { MASRNet } from '../models/index';
-import { UsageError } from '../data/errors';
+import { UsageError, firstLine } from '../data/errors';
 import { EarlyStopping } from './early-stopping';
 import { saveCheckpoint, type TrainerState } from './checkpoint';
 import { checkRunImages } from '../data/check-images';
@@ -27,7 +26,7 @@ import { trainingCurves } from '../viz/curves';
 import { evaluateSamples, meanScores } from '../infer/evaluate';
 import { createModel, loadModel } from '../infer/model-source';
 import { formatDuration, type Reporter } from '../reporter';
-import { withSeededRandom } from '../random/index';
+import { hashSeed, withSeededRandom } from '../random/index';
 import { Trainer } from './trainer';
 import { ParallelGradients } from '../parallel/parallel-gradients';
 import { holdOut, openSource } from '../data/sources';
@@ -35,7 +34,6 @@ import { readHistory, type LogEvent } from './train-log';
 import { MIN_CROP, effectiveMicroBatch, resolveOptions, validateOptions, type TrainOptions } from './options';
 
 export { TRAIN_DEFAULTS, type TrainOptions } from './options';
-import { firstLine } from '../data/errors';
 
 export interface TrainHooks {
   reporter: Reporter;
@@ -71,8 +69,9 @@ export interface TrainResult {
 }
 
 /**
- * Train MASR-Net: AdamW + warm-up/cosine schedule + global-norm clipping on paired or synthetic data, validation with
- * PSNR/SSIM, best/last checkpoints with optimizer state, exact resume, JSONL log and a curves PNG.
+ * Train MASR-Net from files, as `masr-net train` does: the {@link Trainer} step loop (AdamW + warm-up/cosine schedule +
+ * global-norm clipping) on paired or synthetic data, plus validation with PSNR/SSIM, best/last checkpoints with
+ * optimizer state, exact resume, early stopping, a JSONL log and a curves PNG.
  * The tfjs backend must already be selected.
  */
 export async function runTrain(given: Partial<TrainOptions>, hooks: TrainHooks): Promise<TrainResult> {
