@@ -11,6 +11,9 @@ export {
 export * from './io/exports';
 export * from './layers/exports-routing';
 export * from './layers/exports-blocks';
+export * from './layers/basic/index';
+/** Backend-safe differentiable ops (conv2d, gelu, reflectPad, resizeBilinear, gatherRows, ...): see src/ops/public.ts. */
+export * as ops from './ops/public';
 export * from './isp/index';
 export * from './losses/index';
 export * from './metrics/index';

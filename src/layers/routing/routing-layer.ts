@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { HostRng } from './rng';
 import { readOverride } from './selection';
 import type { LayerArgs } from '../validate';
@@ -12,7 +13,7 @@ type Initializer = ReturnType<typeof tfl.initializers.randomNormal>;
  * replaced and disposed on every call), a routing override for replay, the host RNG for sampled experts, and the
  * `addLoss` closure that hands the latest aux total to `fit`.
  */
-export abstract class RoutingLayer extends tfl.layers.Layer {
+export abstract class RoutingLayer extends MasrLayer {
   /**
    * Auxiliary losses of the latest call (eager custom loops add `lastAux.total` to their loss inside the same
    * `optimizer.minimize` closure). Owned by the layer: valid until the next call or `dispose()`.
