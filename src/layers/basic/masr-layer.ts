@@ -12,8 +12,9 @@ type Shape = tfl.Shape;
  *   with several outputs), `apply(symbolic)` a `SymbolicTensor`: eager code needs no cast.
  * - `buildFor(shape)` creates the weights now. Layers otherwise build on their first call, so an eager
  *   `optimizer.minimize(() => loss(layer.apply(x)))` as the very first use fails with tfjs's "Cannot find a
- *   connection between any variable and the result of the loss function" (the optimizer lists the variables before
- *   the closure creates them): call `buildFor` (or run one forward pass) before the first `minimize`.
+ *   connection between any variable and the result of the loss function" (or "none of the 0 variables is
+ *   trainable": the optimizer lists the variables before the closure creates them). Call `buildFor` (or run one
+ *   forward pass) before the first `minimize`.
  * - Every call checks that its inputs come from the same TensorFlow.js copy as masr-net (see DuplicateTfjsError).
  */
 export abstract class MasrLayer<Out extends tf.Tensor | tf.Tensor[] = tf.Tensor> extends tfl.layers.Layer {
