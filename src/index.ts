@@ -1,4 +1,5 @@
-// masr-net public API (browser + Node). Node-only helpers (image files, datasets, fs save/load) live in 'masr-net/node'.
+// masr-net public API (browser + Node), the file:// save/load handler included (it loads Node's fs only when used).
+// Node-only helpers (image files, datasets on disk, the trainer's building blocks) live in 'masr-net/node'.
 export {
   selectBackend,
   BackendUnavailableError,
