@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { applyIsp } from '../../isp/index';
-import { checkShape, register, type LayerArgs, type LayerConfig, type Shape } from '../blocks/common';
+import { register, type LayerConfig, type Shape } from '../blocks/common';
+import { checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 
 export interface ApplyIspOptions extends LayerArgs {
@@ -35,7 +36,7 @@ export class ApplyIsp extends MasrLayer {
 
   private checkShapes(shapes: Shape[]): void {
     if (shapes.length !== 4) throw new Error(`${NAME}: expects 4 inputs (${INPUTS.join(', ')}), got ${shapes.length}`);
-    shapes.forEach((s, i) => checkShape(s, 4, CHANNELS[i]!, NAME, INPUTS[i]!));
+    shapes.forEach((s, i) => checkShape(NAME, INPUTS[i]!, s, 4, CHANNELS[i]!));
     const [b, h, w] = shapes[0]!;
     shapes.slice(1).forEach((s, i) => {
       [b, h, w].forEach((d, axis) => {

@@ -1,20 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, convOutSize, gelu, reflectPad } from '../../ops/index';
 import { reflectConv } from '../blocks/reflect-conv';
-import {
-  checkPositiveInt,
-  checkShape,
-  init,
-  register,
-  singleInput,
-  singleShape,
-  type LayerArgs,
-  type LayerConfig,
-  type LayerVariable,
-  type Shape,
-} from '../blocks/common';
+import { init, register, singleInput, singleShape, type LayerConfig, type LayerVariable, type Shape } from '../blocks/common';
+import { checkOneOf, checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
-import { checkChoice } from './options';
 
 export type Conv2DPadding = 'same' | 'valid' | 'reflect';
 export type Conv2DActivation = 'linear' | 'relu' | 'gelu';
@@ -44,7 +33,7 @@ const NAME = 'Conv2D';
 
 function pair(v: number | [number, number], name: string): [number, number] {
   const [a, b] = typeof v === 'number' ? [v, v] : v;
-  return [checkPositiveInt(a, name, NAME), checkPositiveInt(b, name, NAME)];
+  return [checkPositiveInt(NAME, name, a), checkPositiveInt(NAME, name, b)];
 }
 
 /**
@@ -66,18 +55,18 @@ export class Conv2D extends MasrLayer {
 
   constructor(options: Conv2DOptions) {
     super(options);
-    this.filters = checkPositiveInt(options.filters, 'filters', NAME);
+    this.filters = checkPositiveInt(NAME, 'filters', options.filters);
     this.kernelSize = pair(options.kernelSize, 'kernelSize');
     this.strides = pair(options.strides ?? 1, 'strides');
-    this.padding = checkChoice(options.padding ?? 'same', ['same', 'valid', 'reflect'], 'padding', NAME);
+    this.padding = checkOneOf(NAME, 'padding', options.padding ?? 'same', ['same', 'valid', 'reflect']);
     this.useBias = options.useBias ?? true;
-    this.activation = checkChoice(options.activation ?? 'linear', ['linear', 'relu', 'gelu'], 'activation', NAME);
+    this.activation = checkOneOf(NAME, 'activation', options.activation ?? 'linear', ['linear', 'relu', 'gelu']);
     this.seed = options.seed;
   }
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, NAME);
-    checkShape(shape, 4, null, NAME, 'input [B, H, W, C]');
+    checkShape(NAME, 'input [B, H, W, C]', shape, 4, null);
     const cin = shape[3];
     if (cin == null) throw new Error(`${NAME}: the input channel count must be known, got shape [${shape.map(String)}]`);
     const [kh, kw] = this.kernelSize;
@@ -96,14 +85,14 @@ export class Conv2D extends MasrLayer {
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(inputShape, NAME);
-    checkShape(shape, 4, null, NAME, 'input [B, H, W, C]');
+    checkShape(NAME, 'input [B, H, W, C]', shape, 4, null);
     return [shape[0] ?? null, this.outSize(shape[1] ?? null, 0), this.outSize(shape[2] ?? null, 1), this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, NAME) as tf.Tensor4D;
-      checkShape(x.shape, 4, this.kernel.shape[2]!, NAME, 'input [B, H, W, C]');
+      checkShape(NAME, 'input [B, H, W, C]', x.shape, 4, this.kernel.shape[2]!);
       const filter = this.kernel.read() as tf.Tensor4D;
       const bias = this.bias ? (this.bias.read() as tf.Tensor1D) : undefined;
       const relu = this.activation === 'relu';

@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { depthToSpace, spaceToDepth } from '../../ops/index';
-import {
-  checkPositiveInt,
-  checkShape,
-  register,
-  singleInput,
-  singleShape,
-  type LayerArgs,
-  type LayerConfig,
-  type Shape,
-} from '../blocks/common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from '../blocks/common';
+import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 
 export interface BlockSizeOptions extends LayerArgs {
@@ -30,12 +22,12 @@ export class DepthToSpace extends MasrLayer {
 
   constructor(options: BlockSizeOptions) {
     super(options);
-    this.blockSize = checkPositiveInt(options.blockSize, 'blockSize', 'DepthToSpace');
+    this.blockSize = checkPositiveInt('DepthToSpace', 'blockSize', options.blockSize);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(inputShape, 'DepthToSpace');
-    checkShape(shape, 4, null, 'DepthToSpace', 'input [B, H, W, bs²·C]');
+    checkShape('DepthToSpace', 'input [B, H, W, bs²·C]', shape, 4, null);
     const bs = this.blockSize;
     const c = shape[3];
     if (c != null && c % (bs * bs) !== 0) {
@@ -61,12 +53,12 @@ export class SpaceToDepth extends MasrLayer {
 
   constructor(options: BlockSizeOptions) {
     super(options);
-    this.blockSize = checkPositiveInt(options.blockSize, 'blockSize', 'SpaceToDepth');
+    this.blockSize = checkPositiveInt('SpaceToDepth', 'blockSize', options.blockSize);
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape {
     const shape = singleShape(inputShape, 'SpaceToDepth');
-    checkShape(shape, 4, null, 'SpaceToDepth', 'input [B, H, W, C]');
+    checkShape('SpaceToDepth', 'input [B, H, W, C]', shape, 4, null);
     const bs = this.blockSize;
     for (const d of [shape[1], shape[2]]) {
       if (d != null && d % bs !== 0) {

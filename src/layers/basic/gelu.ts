@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gelu } from '../../ops/index';
-import { register, singleInput, singleShape, type LayerArgs, type Shape } from '../blocks/common';
+import { register, singleInput, singleShape, type Shape } from '../blocks/common';
+import { type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 
 export type GELUOptions = LayerArgs;

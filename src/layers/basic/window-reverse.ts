@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { windowReverse } from '../blocks/window';
-import {
-  checkPositiveInt,
-  checkShape,
-  register,
-  singleInput,
-  singleShape,
-  type LayerArgs,
-  type LayerConfig,
-  type Shape,
-} from '../blocks/common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from '../blocks/common';
+import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 
 export interface WindowReverseOptions extends LayerArgs {
@@ -32,12 +24,12 @@ export class WindowReverse extends MasrLayer {
 
   constructor(options: WindowReverseOptions) {
     super(options);
-    const ws = checkPositiveInt(options.windowSize, 'windowSize', NAME);
+    const ws = checkPositiveInt(NAME, 'windowSize', options.windowSize);
     const size = options.outputSize;
     if (!Array.isArray(size) || size.length !== 2) {
       throw new Error(`${NAME}: outputSize must be [height, width], got ${JSON.stringify(size)}`);
     }
-    const [h, w] = size.map((d, i) => checkPositiveInt(d, `outputSize[${i}]`, NAME)) as [number, number];
+    const [h, w] = size.map((d, i) => checkPositiveInt(NAME, `outputSize[${i}]`, d)) as [number, number];
     if (h % ws !== 0 || w % ws !== 0) {
       throw new Error(`${NAME}: outputSize [${h}, ${w}] must be multiples of windowSize ${ws}`);
     }
@@ -46,7 +38,7 @@ export class WindowReverse extends MasrLayer {
   }
 
   private checkInput(shape: Shape): void {
-    checkShape(shape, 4, null, NAME, 'input [B, P, ws², C]');
+    checkShape(NAME, 'input [B, P, ws², C]', shape, 4, null);
     const [h, w] = this.outputSize;
     const ws = this.windowSize;
     const [, p, t] = shape;

@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { gelu, matMul, matMulBias } from '../../ops';
 import { expertSlice } from './expert-stack';
 import { registerExpertType, type Expert, type ExpertBuildContext, type ExpertConfig } from './experts';
-import { checkPositiveInt } from './validate';
+import { checkPositiveInt } from '../validate';
 
 export interface GluExpertOptions {
   /** Width of the gated hidden layer. Default: the layer's first `hiddenSizes` entry (256 by default). */

@@ -14,6 +14,7 @@ import {
   type MasrLayer,
 } from '../../../src/index';
 import { maxAbsDiff, randomTensor } from '../../helpers/gradcheck';
+import { runLayerTest } from '../../helpers/layer-test';
 
 interface Case {
   make: () => MasrLayer;
@@ -96,6 +97,16 @@ describe(`building blocks: config round trip, exact output shapes, tf.model, no 
   }
 });
 
+describe(`building blocks: the layer contract (tests/helpers/layer-test) (${tf.getBackend()})`, () => {
+  for (const [name, c] of Object.entries(CASES)) {
+    it(name, async () => {
+      const layer = c.make();
+      const trainableWeights = layer instanceof Conv2D ? (layer.useBias ? 2 : 1) : 0; // unbuilt: nothing to dispose
+      await runLayerTest({ make: c.make, inputShapes: c.inputs, trainableWeights, nonTrainableWeights: 0, inputs: inputsFor });
+    });
+  }
+});
+
 const conv = (x: tf.Tensor, w: tf.Tensor, stride: number | [number, number], pad: 'same' | 'valid') =>
   tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad);
 
@@ -156,7 +167,7 @@ describe(`building blocks: values against tfjs's own ops (${tf.getBackend()})`, 
   it('clear errors name the bad option or input', () => {
     expect(() => new Conv2D({ filters: 0, kernelSize: 3 })).toThrow(/Conv2D: filters must be a positive integer/);
     expect(() => new Conv2D({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(
-      /Conv2D: padding must be one of 'same', 'valid', 'reflect', got full/,
+      /Conv2D: padding must be one of 'same', 'valid', 'reflect', got 'full'/,
     );
     expect(() => new WindowReverse({ windowSize: 4, outputSize: [8, 6] })).toThrow(/multiples of windowSize 4/);
     expect(() => new DepthToSpace({ blockSize: 2 }).computeOutputShape([1, 2, 2, 6])).toThrow(/not a multiple of blockSize² = 4/);

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MixtureOfExperts, registerExpertType, type Expert } from '../../../src/index';
 import { gelu } from '../../../src/ops';
 import { maxAbsDiff, randomTensor } from '../../helpers/gradcheck';
+import { runLayerTest } from '../../helpers/layer-test';
 import { buildWith, projectedSum, randomizeWeights, weightGrads, weightValue } from './helpers';
 
 const cleanup: tf.TensorContainer[] = [];
@@ -30,7 +31,6 @@ describe(`MixtureOfExperts experts (${tf.getBackend()})`, () => {
       ['glu_experts.value.bias', [1, 5]],
       ['glu_experts.out.weight', [1, 5, 4]],
       ['glu_experts.out.bias', [1, 4]],
-      ['w_atten_gate', [1, 1]], // non-trainable weights come last
     ]);
     const x = randomTensor([6, 4], 3);
     const y = layer.apply(x);
@@ -62,6 +62,15 @@ describe(`MixtureOfExperts experts (${tf.getBackend()})`, () => {
       expect(maxAbsDiff(g.dataSync(), dense.grads.get(name)!.dataSync()), name).toBeLessThan(1e-5);
       if (name.startsWith('glu_experts')) expect(tf.max(tf.abs(g)).dataSync()[0], name).toBeGreaterThan(0);
     }
+  });
+
+  it("'glu' MixtureOfExperts passes the layer contract (config, shapes, leaks, fit trains every expert weight)", async () => {
+    await runLayerTest({
+      make: () => new MixtureOfExperts({ numExperts: 2, k: 2, expert: { type: 'glu', hiddenSize: 3 }, seed: 1 }),
+      inputShapes: [[2, 3, 4]],
+      trainableWeights: 7,
+      nonTrainableWeights: 0,
+    });
   });
 
   it('the expert type is kept in getConfig (the default config has none) and survives fromConfig', () => {
