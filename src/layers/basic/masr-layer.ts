@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { buildNested } from '../blocks/common';
 import { assertSingleTfjs } from './tfjs-copies';
 
 type Kwargs = Parameters<tfl.layers.Layer['apply']>[1];
@@ -42,10 +43,7 @@ export abstract class MasrLayer<Out extends tf.Tensor | tf.Tensor[] = tf.Tensor>
    * connected); in a functional `tf.model` it is fine.
    */
   buildFor(inputShape: Shape | Shape[]): this {
-    if (this.built) return this;
-    const shapes = Array.isArray(inputShape[0]) ? (inputShape as Shape[]) : [inputShape as Shape];
-    const inputs = shapes.map((s) => tfl.input({ batchShape: s }));
-    this.apply(inputs.length === 1 ? inputs[0]! : inputs);
+    buildNested(this, inputShape);
     return this;
   }
 }
