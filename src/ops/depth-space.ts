@@ -32,7 +32,9 @@ export function spaceToDepth(x: tf.Tensor4D, blockSize: number): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const bs = blockSize;
   if (h % bs !== 0 || w % bs !== 0)
-    throw new Error(`spaceToDepth: height ${h} and width ${w} must be multiples of blockSize ${bs} (input [${x.shape}])`);
+    throw new Error(
+      `spaceToDepth: height ${h} and width ${w} must be multiples of blockSize ${bs} (input [${x.shape}])`,
+    );
   return tf.tidy(() =>
     tf.reshape(tf.transpose(tf.reshape(x, [b, h / bs, bs, w / bs, bs, c]), [0, 1, 3, 2, 4, 5]), [
       b,

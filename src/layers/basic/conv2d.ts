@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, convOutSize, gelu, reflectPad } from '../../ops/index';
 import { reflectConv } from '../blocks/reflect-conv';
-import { init, register, singleInput, singleShape, type LayerConfig, type LayerVariable, type Shape } from '../blocks/common';
+import {
+  init,
+  register,
+  singleInput,
+  singleShape,
+  type LayerConfig,
+  type LayerVariable,
+  type Shape,
+} from '../blocks/common';
 import { checkOneOf, checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 
@@ -68,7 +76,8 @@ export class Conv2D extends MasrLayer {
     const shape = singleShape(inputShape, NAME);
     checkShape(NAME, 'input [B, H, W, C]', shape, 4, null);
     const cin = shape[3];
-    if (cin == null) throw new Error(`${NAME}: the input channel count must be known, got shape [${shape.map(String)}]`);
+    if (cin == null)
+      throw new Error(`${NAME}: the input channel count must be known, got shape [${shape.map(String)}]`);
     const [kh, kw] = this.kernelSize;
     this.kernel = this.addWeight('kernel', [kh, kw, cin, this.filters], 'float32', init.kaiming(this.seed));
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', init.zeros());

@@ -6,4 +6,4 @@ export { Conv2D, type Conv2DOptions, type Conv2DPadding, type Conv2DActivation }
 export { GELU, type GELUOptions } from './gelu';
 export { DepthToSpace, SpaceToDepth, type BlockSizeOptions } from './depth-space';
 export { WindowReverse, type WindowReverseOptions } from './window-reverse';
-export { ApplyIsp, type ApplyIspOptions } from './apply-isp';
+export { ApplyIsp, type ApplyIspLayerOptions } from './apply-isp';

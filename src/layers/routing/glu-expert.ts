@@ -56,6 +56,7 @@ export class GluExpert implements Expert {
 
 registerExpertType('glu', (config, layer) => {
   const hidden = (config as ExpertConfig & GluExpertOptions).hiddenSize ?? layer.hiddenSizes[0];
-  if (hidden == null) throw new Error("MixtureOfExperts: the 'glu' expert needs expert.hiddenSize (hiddenSizes is empty)");
+  if (hidden == null)
+    throw new Error("MixtureOfExperts: the 'glu' expert needs expert.hiddenSize (hiddenSizes is empty)");
   return new GluExpert(hidden);
 });

@@ -55,7 +55,9 @@ const CASES: Record<string, Case> = {
 
 function inputsFor(shapes: number[][]): tf.Tensor[] {
   // Images in (0, 1) for the ISP; signed values elsewhere.
-  return shapes.map((s, i) => (s[3] === 3 && shapes.length === 4 && i === 0 ? randomTensor(s, 9, 0.05, 0.95) : randomTensor(s, 5 + i)));
+  return shapes.map((s, i) =>
+    s[3] === 3 && shapes.length === 4 && i === 0 ? randomTensor(s, 9, 0.05, 0.95) : randomTensor(s, 5 + i),
+  );
 }
 
 const one = (xs: tf.Tensor[]): tf.Tensor | tf.Tensor[] => (xs.length === 1 ? xs[0]! : xs);
@@ -102,7 +104,13 @@ describe(`building blocks: the layer contract (tests/helpers/layer-test) (${tf.g
     it(name, async () => {
       const layer = c.make();
       const trainableWeights = layer instanceof Conv2D ? (layer.useBias ? 2 : 1) : 0; // unbuilt: nothing to dispose
-      await runLayerTest({ make: c.make, inputShapes: c.inputs, trainableWeights, nonTrainableWeights: 0, inputs: inputsFor });
+      await runLayerTest({
+        make: c.make,
+        inputShapes: c.inputs,
+        trainableWeights,
+        nonTrainableWeights: 0,
+        inputs: inputsFor,
+      });
     });
   }
 });
@@ -130,13 +138,31 @@ describe(`building blocks: values against tfjs's own ops (${tf.getBackend()})`, 
     const gelu = (t: tf.Tensor) => tf.mul(tf.mul(t, 0.5), tf.add(1, tf.erf(tf.div(t, Math.SQRT2))));
     check(new Conv2D({ filters: 3, kernelSize: 5, padding: 'reflect', activation: 'gelu', seed: 6 }), (w, b) =>
       tf.tidy(() => {
-        const p = tf.mirrorPad(x, [[0, 0], [2, 2], [2, 2], [0, 0]], 'reflect');
+        const p = tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [2, 2],
+            [2, 2],
+            [0, 0],
+          ],
+          'reflect',
+        );
         return gelu(withBias(conv(p, w, 1, 'valid'), b));
       }),
     );
     check(new Conv2D({ filters: 3, kernelSize: 3, strides: [2, 1], padding: 'reflect', seed: 7 }), (w, b) =>
       tf.tidy(() => {
-        const p = tf.mirrorPad(x, [[0, 0], [1, 1], [1, 1], [0, 0]], 'reflect');
+        const p = tf.mirrorPad(
+          x,
+          [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ],
+          'reflect',
+        );
         return withBias(conv(p, w, [2, 1], 'valid'), b);
       }),
     );
@@ -170,9 +196,13 @@ describe(`building blocks: values against tfjs's own ops (${tf.getBackend()})`, 
       /Conv2D: padding must be one of 'same', 'valid', 'reflect', got 'full'/,
     );
     expect(() => new WindowReverse({ windowSize: 4, outputSize: [8, 6] })).toThrow(/multiples of windowSize 4/);
-    expect(() => new DepthToSpace({ blockSize: 2 }).computeOutputShape([1, 2, 2, 6])).toThrow(/not a multiple of blockSize² = 4/);
+    expect(() => new DepthToSpace({ blockSize: 2 }).computeOutputShape([1, 2, 2, 6])).toThrow(
+      /not a multiple of blockSize² = 4/,
+    );
     const x = tf.zeros([1, 2, 2, 3]);
-    expect(() => new ApplyIsp().apply([x, x, x, x])).toThrow(/ApplyIsp: gamma Δ \[B, H, W, 1\] must have last dimension 1/);
+    expect(() => new ApplyIsp().apply([x, x, x, x])).toThrow(
+      /ApplyIsp: gamma map \[B, H, W, 1\] must have last dimension 1/,
+    );
     expect(() => new WindowReverse({ windowSize: 2, outputSize: [4, 4] }).apply(tf.zeros([1, 3, 4, 2]))).toThrow(
       /WindowReverse: input \[1,3,4,2\] must be \[B, 4, 4, C\]/,
     );

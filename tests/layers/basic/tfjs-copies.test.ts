@@ -25,7 +25,11 @@ describe(`two TensorFlow.js copies (${tf.getBackend()})`, () => {
     const otherLayers = secondCopy<typeof tfl>('@tensorflow/tfjs-layers');
     expect(otherLayers.SymbolicTensor).not.toBe(tfl.SymbolicTensor);
     const x = otherLayers.input({ shape: [4, 4, 3] });
-    for (const layer of [new Conv2D({ filters: 2, kernelSize: 3 }), new Linear({ units: 2 }), new MixtureOfExperts({ numExperts: 2, k: 1 })]) {
+    for (const layer of [
+      new Conv2D({ filters: 2, kernelSize: 3 }),
+      new Linear({ units: 2 }),
+      new MixtureOfExperts({ numExperts: 2, k: 1 }),
+    ]) {
       expect(() => layer.apply(x as unknown as tfl.SymbolicTensor)).toThrow(DuplicateTfjsError);
     }
     expect(() => new Linear({ units: 2 }).apply(x as unknown as tfl.SymbolicTensor)).toThrow(

@@ -117,10 +117,7 @@ describe(`building blocks train (${home})`, () => {
     );
     const layer = new Conv2D({ filters: 3, kernelSize: 3, seed: 4 }).buildFor([null, 8, 8, 3]);
     expect(layer.built).toBe(true);
-    expect(layer.weights.map((w) => w.shape)).toEqual([
-      [3, 3, 3, 3],
-      [3],
-    ]);
+    expect(layer.weights.map((w) => w.shape)).toEqual([[3, 3, 3, 3], [3]]);
     const before = layer.getWeights()[0]!.dataSync().slice();
     const losses: number[] = [];
     for (let step = 0; step < 3; step++) {

@@ -14,7 +14,13 @@ afterEach(() => {
 });
 
 function gluMoe(extra: Partial<ConstructorParameters<typeof MixtureOfExperts>[0]> = {}): MixtureOfExperts {
-  const layer = new MixtureOfExperts({ numExperts: 3, k: 2, expert: { type: 'glu', hiddenSize: 5 }, seed: 2, ...extra });
+  const layer = new MixtureOfExperts({
+    numExperts: 3,
+    k: 2,
+    expert: { type: 'glu', hiddenSize: 5 },
+    seed: 2,
+    ...extra,
+  });
   buildWith(layer, [6, 4]);
   randomizeWeights(layer, 7);
   return layer;
@@ -36,7 +42,8 @@ describe(`MixtureOfExperts experts (${tf.getBackend()})`, () => {
     const y = layer.apply(x);
     const w = (n: string) => tf.squeeze(weightValue(layer, `glu_experts.${n}`), [0]);
     const want = tf.tidy(() => {
-      const lin = (h: tf.Tensor, n: string) => tf.add(tf.matMul(h as tf.Tensor2D, w(`${n}.weight`) as tf.Tensor2D), w(`${n}.bias`));
+      const lin = (h: tf.Tensor, n: string) =>
+        tf.add(tf.matMul(h as tf.Tensor2D, w(`${n}.weight`) as tf.Tensor2D), w(`${n}.bias`));
       const hidden = tf.mul(gelu(lin(x, 'gate')), lin(x, 'value'));
       return tf.mul(lin(hidden, 'out'), 1 / (1 + 1e-6)); // the single expert's gate
     });
@@ -86,7 +93,9 @@ describe(`MixtureOfExperts experts (${tf.getBackend()})`, () => {
     cleanup.push(x, a, b);
     expect(maxAbsDiff(a.dataSync(), b.dataSync())).toBe(0);
     // hiddenSize defaults to the layer's first hidden size.
-    expect(new MixtureOfExperts({ numExperts: 2, k: 1, hiddenSizes: [7], expert: { type: 'glu' } }).getConfig()['expert']).toEqual({
+    expect(
+      new MixtureOfExperts({ numExperts: 2, k: 1, hiddenSizes: [7], expert: { type: 'glu' } }).getConfig()['expert'],
+    ).toEqual({
       type: 'glu',
       hiddenSize: 7,
     });

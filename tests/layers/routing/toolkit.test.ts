@@ -52,7 +52,8 @@ class RoutedLinear extends RoutingLayer {
       const expert = (rows: tf.Tensor2D, e: number) =>
         ops.matMul(rows, tf.reshape(tf.slice(w, [e, 0, 0], [1, d, d]), [d, d]) as tf.Tensor2D) as tf.Tensor2D;
       const options = { numExperts: this.numExperts, k: this.k, mode: 'sum' as const };
-      const y = this.dispatch === 'sparse' ? sparseDispatch(x, r, expert, options) : denseDispatch(x, r, expert, options);
+      const y =
+        this.dispatch === 'sparse' ? sparseDispatch(x, r, expert, options) : denseDispatch(x, r, expert, options);
       this.record(r.aux, r.indexTensor, r.gates);
       return y;
     });
