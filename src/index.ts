@@ -1,4 +1,5 @@
-// masr-net public API (browser + Node). Node-only helpers (image files, datasets, fs save/load) live in 'masr-net/node'.
+// masr-net public API (browser + Node), the file:// save/load handler included (it loads Node's fs only when used).
+// Node-only helpers (image files, datasets on disk, the trainer's building blocks) live in 'masr-net/node'.
 export {
   selectBackend,
   BackendUnavailableError,
@@ -11,6 +12,9 @@ export {
 export * from './io/exports';
 export * from './layers/exports-routing';
 export * from './layers/exports-blocks';
+export * from './layers/basic/index';
+/** Backend-safe differentiable ops (conv2d, gelu, reflectPad, resizeBilinear, gatherRows, ...): see src/ops/public.ts. */
+export * as ops from './ops/public';
 export * from './isp/index';
 export * from './losses/index';
 export * from './metrics/index';

@@ -53,7 +53,7 @@ export interface MasrCompositeLossResult {
 }
 
 /**
- * The MASR-Net training loss (reference-semantics §10): 1.5230·Charbonnier + 0.2318·Perceptual + 0.1067·aux +
+ * The MASR-Net training loss (the reference implementation's weights): 1.5230·Charbonnier + 0.2318·Perceptual + 0.1067·aux +
  * 0.0981·PSNR loss + 0.15·SSIM loss + 0.012·LAB, weights configurable. `pred`/`target` are NHWC RGB in [0, 1].
  * Returns new tensors (the caller disposes them); inside `optimizer.minimize` return `.total`.
  */

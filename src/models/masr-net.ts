@@ -275,7 +275,7 @@ export class MASRNet {
   }
 
   /**
-   * The composite training loss (reference §10) of enhancing `input` against `target` (both [B, H, W, 3] in [0, 1]),
+   * The composite training loss (masrCompositeLoss) of enhancing `input` against `target` (both [B, H, W, 3] in [0, 1]),
    * differentiable: use it inside `optimizer.minimize(() => model.computeLoss(x, y).total, false, model.trainableVariables)`.
    * The routing aux term is the mean of the routing layers' aux losses (seven in the reference presets). Returns new tensors.
    */

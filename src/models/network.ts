@@ -39,7 +39,7 @@ export interface ForwardResult {
   enhanced: tf.Tensor4D;
   /** The raw ISP maps (gamma increment, colour params, saturation logits), as applyIsp takes them; not kept in training. */
   maps?: IspRawMaps;
-  /** Mean of the routing layers' weighted aux losses (reference §9). */
+  /** Mean of the routing layers' weighted aux losses (computeAuxLosses). */
   aux: tf.Scalar;
 }
 
@@ -343,7 +343,7 @@ export class MasrNetwork {
     return { key: this.neighbours.gatherPadded(kGrid), value: this.neighbours.gatherPadded(vGrid) };
   }
 
-  /** Per-window decoder outputs, one per ISP op -> the smoothed per-pixel raw ISP maps (reference §7). */
+  /** Per-window decoder outputs, one per ISP op -> the smoothed per-pixel raw ISP maps (the reference's map smoothing). */
   private renderMaps(windowParams: tf.Tensor4D[], training: boolean, rec: StageRecorder): IspRawMaps {
     const maps: Record<string, tf.Tensor4D> = {};
     ISP_OPS.forEach((op, j) => {

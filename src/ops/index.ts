@@ -13,3 +13,4 @@ export { linear, layerNorm, groupNorm } from './nn';
 export { matMul, matMulBias } from './matmul';
 export { checkpoint, scopedRandomSeed } from './checkpoint';
 export { maxPool2x2 } from './pool';
+export { depthToSpace, spaceToDepth } from './depth-space';

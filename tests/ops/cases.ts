@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   conv2d,
+  depthToSpace,
   gatherRows,
   gelu,
   groupNorm,
@@ -16,6 +17,7 @@ import {
   resizeBilinear,
   rgbToHsv,
   scatterAddRows,
+  spaceToDepth,
   topkMask,
   type ConvPadding,
 } from '../../src/ops';
@@ -142,6 +144,18 @@ const idx = (v: number[]) => tf.tensor1d(v, 'int32');
 
 export const OP_CASES: OpCase[] = [
   { name: 'gelu', inputs: () => [randomTensor([2, 3, 4], 11, -3, 3)], f: (x) => gelu(x), ...SMOOTH },
+  {
+    name: 'depthToSpace bs=2',
+    inputs: () => [randomTensor([2, 3, 2, 8], 41)],
+    f: (x) => depthToSpace(x as tf.Tensor4D, 2),
+    ...LINEAR,
+  },
+  {
+    name: 'spaceToDepth bs=3',
+    inputs: () => [randomTensor([1, 6, 3, 2], 42)],
+    f: (x) => spaceToDepth(x as tf.Tensor4D, 3),
+    ...LINEAR,
+  },
   // Odd height and width: the last row and column fall outside every window ('valid') and get no gradient. Values
   // 1.3 apart, so the ±0.5 central differences never change a window's maximum.
   {

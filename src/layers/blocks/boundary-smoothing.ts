@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import {
   init,
   register,
@@ -18,7 +19,7 @@ import { composeBranches, reflectConv, xavier } from './reflect-conv';
  * The reference BoundaryAwareSmoothing on an NHWC map [B, H, W, C]: edge = 3x3 and smooth = 5x5 reflect convs (no
  * bias); g = sigmoid(1x1 conv([edge, smooth]) + bias); out = g * smooth + (1 - g) * x; returns x + rw * (out - x).
  */
-export class BoundaryAwareSmoothing extends tfl.layers.Layer {
+export class BoundaryAwareSmoothing extends MasrLayer {
   static className = 'MasrBoundaryAwareSmoothing';
   readonly residualWeightInit: number;
   private edge!: LayerVariable;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import {
   init,
   singleInput,
@@ -29,7 +30,7 @@ export interface SmoothingBranch {
  * reflect-padded channel-mixing branch convs (no bias), concatenated, fused by a 1x1 conv with bias; returns
  * x + rw * fused. Subclasses name their branches; the branches and the fusion are folded into one kernel per call.
  */
-export abstract class BranchSmoother extends tfl.layers.Layer {
+export abstract class BranchSmoother extends MasrLayer {
   readonly residualWeightInit: number;
   private branchWeights: LayerVariable[] = [];
   private fusionW!: LayerVariable;

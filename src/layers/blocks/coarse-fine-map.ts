@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { resizeBilinear } from '../../ops/index';
 import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
@@ -43,7 +44,7 @@ export function windowParamsToMap(params: tf.Tensor4D, options: CoarseFineOption
 export type CoarseFineMapOptions = LayerArgs & CoarseFineOptions;
 
 /** Layer form of {@link windowParamsToMap}: [B, h, w, win*win*C] -> [B, h*win, w*win, C]. No weights. */
-export class CoarseFineMap extends tfl.layers.Layer {
+export class CoarseFineMap extends MasrLayer {
   static className = 'MasrCoarseFineMap';
   readonly windowPixels: number;
   readonly channels: number;

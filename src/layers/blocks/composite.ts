@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import type { LayerVariable } from './common';
 
 /**
@@ -6,7 +7,7 @@ import type { LayerVariable } from './common';
  * surfaced here (as tfjs-layers' own wrapper layers do): `trainableWeights`, `nonTrainableWeights`, `weights`,
  * `getWeights`/`setWeights`, `losses`, `countParams` and `dispose` all include the sublayers.
  */
-export abstract class CompositeLayer extends tfl.layers.Layer {
+export abstract class CompositeLayer extends MasrLayer {
   /** The sublayers owned by this layer (built in `build`). */
   protected abstract sublayers(): tfl.layers.Layer[];
 

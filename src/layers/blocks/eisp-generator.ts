@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { gelu, layerNorm, linear } from '../../ops/index';
 import {
   dropout,
@@ -29,7 +30,7 @@ export interface EispGeneratorOptions extends LayerArgs {
  * The reference EispGeneratorFFN: one ISP embedding per window. [B, P, T, d] -> [B, P, outputDim]:
  * LayerNorm -> fc1 -> dropout -> GELU -> fc2 -> dropout -> GELU -> mean over the T tokens -> fc_out.
  */
-export class EispGenerator extends tfl.layers.Layer {
+export class EispGenerator extends MasrLayer {
   static className = 'MasrEispGenerator';
   readonly hiddenDim: number;
   readonly outputDim: number;

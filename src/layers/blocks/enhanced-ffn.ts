@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { gelu, linear } from '../../ops/index';
 import {
   dropout,
@@ -27,7 +28,7 @@ export interface EnhancedFFNOptions extends LayerArgs {
 }
 
 /** The reference EnhancedFFN on per-pixel parameters: x + rw * (Linear -> GELU -> dropout -> Linear -> dropout)(x). */
-export class EnhancedFFN extends tfl.layers.Layer {
+export class EnhancedFFN extends MasrLayer {
   static className = 'MasrEnhancedFFN';
   readonly hiddenDim: number | null;
   readonly dropoutRate: number;

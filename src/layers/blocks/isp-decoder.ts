@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { gelu, linear } from '../../ops/index';
 import {
   dropout,
@@ -31,7 +32,7 @@ export interface IspDecoderOptions extends LayerArgs {
  * The reference ISPDecoder (an ISP estimator head): an MLP from one expert token to the per-pixel parameters of a
  * window. [..., d] -> [..., outputDim].
  */
-export class IspDecoder extends tfl.layers.Layer {
+export class IspDecoder extends MasrLayer {
   static className = 'MasrIspDecoder';
   readonly hiddenSizes: number[];
   readonly outputDim: number;

@@ -26,7 +26,7 @@ export interface IspGuidedEncoderLayers {
 }
 
 /**
- * The ISP-guided encoder (reference §1.2–1.7): window tokens [B, P, T, d] -> one token per ISP slot [B, P, slots, d].
+ * The ISP-guided encoder (the reference's encoder stages): window tokens [B, P, T, d] -> one token per ISP slot [B, P, slots, d].
  * e_isp = E_isp(windows); q_isp, k_isp = QK(e_isp); k, v = KV(windows);
  * a = LN(MoA(q_isp, k, v; gate keys k_isp)) + q_isp; out[slot j] = LN(MoE_slots(a)[j]) + e_isp_big[chunk j]
  * (no residual from `a`, as the reference). `record` sees the reference's stage names.

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { linear } from '../../ops/index';
 import {
   dropout,
@@ -25,7 +26,7 @@ export interface KVFeatureGeneratorOptions extends LayerArgs {
  * The reference KVFeatureGenerator: one Linear d -> 2d on the window tokens, split into keys (first d outputs) and
  * values (last d). [B, P, T, d] -> `[k [B, P, T, d], v [B, P, T, d]]`.
  */
-export class KVFeatureGenerator extends tfl.layers.Layer {
+export class KVFeatureGenerator extends MasrLayer<tf.Tensor[]> {
   static className = 'MasrKVFeatureGenerator';
   readonly dropoutRate: number;
   private kvW!: LayerVariable;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { layerNorm } from '../../ops/index';
 import {
   init,
@@ -19,7 +20,7 @@ export interface LayerNormOptions extends LayerArgs {
 }
 
 /** PyTorch `nn.LayerNorm(d)` over the last axis (biased variance, affine). Reference keys `weight` / `bias`. */
-export class LayerNorm extends tfl.layers.Layer {
+export class LayerNorm extends MasrLayer {
   static className = 'MasrLayerNorm';
   readonly epsilon: number;
   private gamma!: LayerVariable;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { linear } from '../../ops/index';
 import {
   init,
@@ -24,7 +25,7 @@ export interface LinearOptions extends LayerArgs {
  * PyTorch `nn.Linear` on the last axis of any-rank input, weight stored [in, out] (transposed on import).
  * Reference keys `weight` / `bias`.
  */
-export class Linear extends tfl.layers.Layer {
+export class Linear extends MasrLayer {
   static className = 'MasrLinear';
   readonly units: number;
   readonly useBias: boolean;

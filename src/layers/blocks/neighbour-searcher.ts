@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
 import { checkShape, type LayerArgs } from '../validate';
 
@@ -18,7 +19,7 @@ export interface NeighbourSearcherOptions extends LayerArgs {
  * The reference PatchNeighborSearcher, on a window grid: [B, h, w, L, D] -> [B, h*w, L*n, D] (n = 8 neighbours).
  * Output token `l*n + j` is slot l of neighbour j; neighbours outside the grid are zero vectors (not masked).
  */
-export class NeighbourSearcher extends tfl.layers.Layer {
+export class NeighbourSearcher extends MasrLayer {
   static className = 'MasrNeighbourSearcher';
   readonly neighbourIndices: number[];
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { conv2d, gelu, groupNorm } from '../../ops/index';
 import {
   init,
@@ -31,7 +32,7 @@ export interface PatchEmbeddingOptions extends LayerArgs {
  * (kernel = stride = patchSize) -> GroupNorm -> GELU -> 1x1 conv. [B, H, W, Cin] -> [B, H/ps, W/ps, embedDim]
  * (floor division, like PyTorch's strided conv).
  */
-export class PatchEmbedding extends tfl.layers.Layer {
+export class PatchEmbedding extends MasrLayer {
   static className = 'MasrPatchEmbedding';
   readonly patchSize: number;
   readonly embedDim: number;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { layerNorm, linear } from '../../ops/index';
 import {
   dropout,
@@ -27,7 +28,7 @@ export interface QKIspGeneratorOptions extends LayerArgs {
  * The reference QKIspGenerator: from the window embedding E_isp [B, P, d] it makes one ISP query and N ISP keys.
  * Outputs `[qIsp [B, P, 1, d], kIsp [B, P, N, d]]` (LayerNorm first; key row n = output columns n*d .. n*d+d-1).
  */
-export class QKIspGenerator extends tfl.layers.Layer {
+export class QKIspGenerator extends MasrLayer<tf.Tensor[]> {
   static className = 'MasrQKIspGenerator';
   readonly numHeads: number;
   readonly dropoutRate: number;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { MasrLayer } from '../basic/masr-layer';
 import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
@@ -45,7 +46,7 @@ export interface WindowPartitionOptions extends LayerArgs {
 }
 
 /** Layer form of {@link windowPartition}: [B, Hp, Wp, C] -> [B, (Hp/ws)*(Wp/ws), ws*ws, C]. No weights. */
-export class WindowPartition extends tfl.layers.Layer {
+export class WindowPartition extends MasrLayer {
   static className = 'MasrWindowPartition';
   readonly windowSize: number;
 

@@ -7,7 +7,7 @@ function l1Normalize(v: tf.Tensor1D): tf.Tensor1D {
 }
 
 /**
- * The reference's load-balancing losses (reference-semantics §9), from
+ * The reference's load-balancing losses (each term defined below), from
  * probs [N, E] (softmax of the logits), dense gates [N, E] (renormalised chosen gates, zeros elsewhere) and the
  * logits [N, E] the softmax saw. All three terms are differentiable (gate mass, not counts).
  *  - cv = Var_unbiased(u) / (mean(u)^2 + 1e-10), u = L1norm(sum_n gates); 0 when E = 1.

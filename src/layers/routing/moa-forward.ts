@@ -36,7 +36,7 @@ function attentionRows(order: Int32Array, k: number, tq: number): Int32Array {
 }
 
 /**
- * Asymmetric Mixture-of-Attention (reference MoA.py, §3) on query [B, P, Tq, d] and the projected key/value
+ * Asymmetric Mixture-of-Attention (the reference's MoA) on query [B, P, Tq, d] and the projected key/value
  * [B, P, Tk, headDim] (the layer applies the shared K/V projections): each routed (token, slot) gets q = (x @ Wq[e]) * headDim^-0.5 through its expert only; scores against the shared
  * single-head K of the same window, optional position bias, softmax over the Tk source tokens, dropout, a = p @ V;
  * out = Σ_s gate_s (a_s @ Wo[e_s]). Returns [B, P, Tq, d].

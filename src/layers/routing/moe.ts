@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { ExpertLinear } from './expert-stack';
+import { createExpert, type Expert, type ExpertConfig } from './experts';
+import './ffn-expert';
+import './glu-expert';
 import { denseMoe, sparseMoe, type MoeExperts } from './moe-forward';
 import { noisyLogits, route, routerLogits } from './router';
 import { RoutingLayer } from './routing-layer';
@@ -45,7 +47,16 @@ export interface MixtureOfExpertsOptions extends LayerArgs {
   dispatch?: 'sparse' | 'dense';
   /** Seed for the sampled experts, gate noise and initialisers. Default: random. */
   seed?: number;
+  /**
+   * The expert type. Default { type: 'ffn' }: linear layers d -> hiddenSizes... -> outputDim with exact GELU between
+   * (and the output projection). { type: 'glu', hiddenSize? }: a gated-linear (GEGLU) expert. Other types: see
+   * registerExpertType.
+   */
+  expert?: MoeExpertOption;
 }
+
+/** The expert types MixtureOfExperts ships, and any registered one (see registerExpertType). */
+export type MoeExpertOption = { type: 'ffn' } | { type: 'glu'; hiddenSize?: number } | ExpertConfig;
 
 const NAME = 'MixtureOfExperts';
 
@@ -76,8 +87,8 @@ export class MixtureOfExperts extends RoutingLayer {
   private inputDim = 0;
   private wGate: tfl.LayerVariable | null = null;
   private wNoise: tfl.LayerVariable | null = null;
-  private experts: ExpertLinear[] = [];
-  private outputExperts: ExpertLinear[] = [];
+  /** The experts (all E of one type): see the `expert` option. */
+  readonly expert: Expert;
 
   constructor(options: MixtureOfExpertsOptions) {
     super(options, options.seed);
@@ -100,6 +111,7 @@ export class MixtureOfExperts extends RoutingLayer {
       throw new Error(`${NAME}: sampleTopk must be an integer, got ${this.sampleTopk}`);
     this.referenceCompat = options.referenceCompat ?? false;
     this.dispatch = checkOneOf(NAME, 'dispatch', options.dispatch ?? 'sparse', ['sparse', 'dense']);
+    this.expert = createExpert((options.expert ?? { type: 'ffn' }) as ExpertConfig, this);
   }
 
   /** The output width (the input width unless `outputDim` was given); known after build. */
@@ -116,26 +128,20 @@ export class MixtureOfExperts extends RoutingLayer {
     this.inputDim = d;
     const e = this.numExperts;
     const init = this.initializers().normal;
-    const stack = (prefix: string, sizes: number[]): ExpertLinear[] =>
-      sizes.slice(1).map((out, i) => ({
-        // LeCun-normal per expert, zero bias, as the reference's ParallelExperts.
-        weight: this.addWeight(
-          `${prefix}.layers.${i}.weight`,
-          [e, sizes[i]!, out],
-          'float32',
-          init(1 / Math.sqrt(sizes[i]!)),
-        ),
-        bias: this.useBias
-          ? this.addWeight(`${prefix}.layers.${i}.bias`, [e, out], 'float32', tfl.initializers.zeros())
-          : null,
-      }));
     this.wGate = this.addWeight('w_gate', [d, e], 'float32', init(1 / Math.sqrt(d)));
     if (this.referenceCompat) {
       this.addWeight('w_atten_gate', [e, e], 'float32', init(1 / Math.sqrt(e)), undefined, false);
     }
     if (this.noisyGating) this.wNoise = this.addWeight('w_noise', [d, e], 'float32', init(0.01));
-    this.experts = stack('experts', [d, ...this.hiddenSizes, this.outputDim]);
-    this.outputExperts = this.outputProjection ? stack('output_experts', [this.outputDim, this.outputDim]) : [];
+    // After the router weights: the initialisers' seeds are drawn in creation order.
+    this.expert.build({
+      numExperts: e,
+      inputDim: d,
+      outputDim: this.outputDim,
+      useBias: this.useBias,
+      addWeight: (name, shape, how) =>
+        this.addWeight(name, shape, 'float32', how === 'zeros' ? tfl.initializers.zeros() : init(how.normalStd)),
+    });
     this.registerAuxLoss();
     this.built = true;
   }
@@ -179,8 +185,7 @@ export class MixtureOfExperts extends RoutingLayer {
       const experts: MoeExperts = {
         numExperts: this.numExperts,
         k: this.k,
-        layers: this.experts,
-        outputLayers: this.outputExperts,
+        expert: this.expert,
         mode: this.mode,
       };
       // Routing decided on the device has no host plan: the dense form computes the same mixture with tensor ops.
@@ -208,6 +213,8 @@ export class MixtureOfExperts extends RoutingLayer {
     };
     if (this.outputDimOption != null) config['outputDim'] = this.outputDimOption;
     if (this.seed != null) config['seed'] = this.seed;
+    const expert = this.expert.getConfig();
+    if (expert.type !== 'ffn') config['expert'] = expert; // default configs stay as saved before expert types
     return { ...super.getConfig(), ...config };
   }
 }

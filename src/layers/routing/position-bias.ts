@@ -6,7 +6,7 @@ export type PositionBiasLayout = 'none' | 'reference' | 'aligned';
 /**
  * Which bias row each source column c uses, as a one-hot [Tk, numPositions] (a constant, so the bias gradient is a
  * plain matMul, no gather):
- *  - 'reference': row c // 3 (reference §5: the bias repeated 3 times along the 3*numPositions neighbour columns,
+ *  - 'reference': row c // 3 (the reference's layout: the bias repeated 3 times along the 3*numPositions neighbour columns,
  *    which are laid out slot-major, so the "position" does not match the neighbour direction; kept for checkpoints).
  *  - 'aligned': row c % numPositions (the neighbour direction of column c = 8 * slot + direction).
  */

@@ -18,7 +18,7 @@ export function nanToNum<T extends tf.Tensor>(x: T, posinf = 20, neginf = -20, n
   });
 }
 
-/** MoE router logits for tokens x [N, d]: clamp((x @ wGate) / sqrt(d), ±clamp), NaN -> 0 (reference §2). */
+/** MoE router logits for tokens x [N, d]: clamp((x @ wGate) / sqrt(d), ±clamp), NaN -> 0 (the reference's router). */
 export function routerLogits(x: tf.Tensor2D, wGate: tf.Tensor2D, clamp: number): tf.Tensor2D {
   return tf.tidy(() => {
     let logits = tf.div(matMul(x, wGate), Math.sqrt(x.shape[1])) as tf.Tensor2D;
@@ -40,7 +40,7 @@ export function noisyLogits(clean: tf.Tensor2D, x: tf.Tensor2D, wNoise: tf.Tenso
 }
 
 /**
- * Attention-gate logits (multi_attention_1, reference §3): query tokens [G, Tq, d] against per-group expert keys
+ * Attention-gate logits (the reference's multi_attention_1): query tokens [G, Tq, d] against per-group expert keys
  * [G, E, d]: logits = q · key_e / sqrt(d), NaN -> 0, ±inf -> ±20, no clamp. Returns [G * Tq, E].
  */
 export function attentionGateLogits(query: tf.Tensor3D, gateKeys: tf.Tensor3D): tf.Tensor2D {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { HostRng } from '../../random/host-rng';
+import { MasrLayer } from '../basic/masr-layer';
 import { readOverride } from './selection';
 import type { LayerArgs } from '../validate';
 import type { AuxLosses, RoutingDecision } from './types';
@@ -8,11 +9,12 @@ import type { AuxLosses, RoutingDecision } from './types';
 type Initializer = ReturnType<typeof tfl.initializers.randomNormal>;
 
 /**
- * What MixtureOfExperts and MixtureOfAttention share: the latest auxiliary losses and routing (kept tensors,
+ * The base of a routed layer: what MixtureOfExperts and MixtureOfAttention share, and what a new routed layer extends
+ * (with route, sparseDispatch and the experts of the routing toolkit): the latest auxiliary losses and routing (kept tensors,
  * replaced and disposed on every call), a routing override for replay, the host RNG for sampled experts, and the
  * `addLoss` closure that hands the latest aux total to `fit`.
  */
-export abstract class RoutingLayer extends tfl.layers.Layer {
+export abstract class RoutingLayer extends MasrLayer {
   /**
    * Auxiliary losses of the latest call (eager custom loops add `lastAux.total` to their loss inside the same
    * `optimizer.minimize` closure). Owned by the layer: valid until the next call or `dispose()`.
@@ -26,10 +28,21 @@ export abstract class RoutingLayer extends tfl.layers.Layer {
 
   constructor(
     args: LayerArgs,
-    protected readonly seed: number | undefined,
+    protected readonly seed?: number,
   ) {
     super(args);
     this.rng = new HostRng(seed);
+  }
+
+  /**
+   * `lastAux` without the null check: the aux losses of the latest call, or an error when the layer has not been
+   * called since it was created or disposed. Owned by the layer, like lastAux.
+   */
+  auxLosses(): AuxLosses {
+    if (!this.lastAux) {
+      throw new Error(`${this.getClassName()}: no aux losses yet: call the layer (apply) before reading them`);
+    }
+    return this.lastAux;
   }
 
   abstract readonly numExperts: number;
@@ -75,7 +88,10 @@ export abstract class RoutingLayer extends tfl.layers.Layer {
     return this.override.data;
   }
 
-  /** Keeps the new aux losses and routing (called inside the call's tidy) and disposes the previous ones. */
+  /**
+   * Keeps the new aux losses and routing (called inside the call's tidy) and disposes the previous ones. A subclass
+   * calls it once per call with its route's `aux`, `indexTensor` and `gates`, and `registerAuxLoss()` from build.
+   */
   protected record(aux: AuxLosses, indices: tf.Tensor2D, gates: tf.Tensor2D): void {
     this.releaseRecords();
     this.lastAux = {
