@@ -44,7 +44,7 @@ const SOURCE: OptionSpecs = {
 };
 
 const MODEL: OptionSpecs = {
-  preset: { type: 'string', choices: ['lolv1', 'lsrw', 'lolv2'], default: 'lolv1', help: 'model preset' },
+  preset: { type: 'string', choices: ['lolv1', 'lsrw', 'lolv2', 'tiny'], default: 'lolv1', help: 'model preset (tiny: 2 narrow blocks, for experiments)' },
   config: {
     type: 'string',
     metavar: 'FILE',
