@@ -1,5 +1,6 @@
 import { selectBackend, type BackendName } from '../backend';
 import type { OptionSpecs } from './args';
+import { MASRNET_PRESETS } from '../models/config';
 import { TRAIN_DEFAULTS } from '../train/options';
 
 /** Options shared by the commands that run a model. */
@@ -44,7 +45,12 @@ const SOURCE: OptionSpecs = {
 };
 
 const MODEL: OptionSpecs = {
-  preset: { type: 'string', choices: ['lolv1', 'lsrw', 'lolv2', 'tiny'], default: 'lolv1', help: 'model preset (tiny: 2 narrow blocks, for experiments)' },
+  preset: {
+    type: 'string',
+    choices: [...MASRNET_PRESETS],
+    default: 'lolv1',
+    help: 'model preset (tiny: 2 narrow blocks, for experiments)',
+  },
   config: {
     type: 'string',
     metavar: 'FILE',

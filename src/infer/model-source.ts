@@ -9,8 +9,6 @@ import { MASRNet, type MASRNetOverrides, type MASRNetPreset } from '../models/in
 import { directoryHandler } from '../models/fs-handler';
 import { resolveCheckpointDir } from '../train/checkpoint';
 
-export const PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny'] as const;
-
 /** Throws an InputError naming `file` if any weight is NaN or infinite. */
 export function assertFiniteWeights(model: MASRNet, file: string): void {
   for (const v of model.trainableVariables) {

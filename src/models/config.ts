@@ -1,7 +1,9 @@
 import { ISP_OPS } from '../isp/index';
 import { DEFAULT_LOSS_WEIGHTS, type MasrLossWeights } from '../losses/index';
 
-export type MASRNetPreset = 'lolv1' | 'lsrw' | 'lolv2' | 'tiny';
+/** The preset names, in the order the CLI and errors list them. */
+export const MASRNET_PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny'] as const;
+export type MASRNetPreset = (typeof MASRNET_PRESETS)[number];
 
 /** One Mixture-of-Attention stage (the reference's multi_attention_i). */
 export interface MasrAttentionConfig {
@@ -222,7 +224,7 @@ export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
     case 'tiny':
       return tinyConfig();
     default:
-      throw new Error(`MASRNet: unknown preset '${String(preset)}', expected 'lolv1', 'lsrw', 'lolv2' or 'tiny'`);
+      throw new Error(`MASRNet: unknown preset '${String(preset)}', expected one of ${MASRNET_PRESETS.join(', ')}`);
   }
 }
 
