@@ -130,6 +130,10 @@ export const TRAIN_SPECS: OptionSpecs = {
     metavar: 'DIR',
     help: 'continue a run (its folder or a checkpoint folder) exactly where it stopped',
   },
+  'freeze-base': {
+    type: 'boolean',
+    help: 'train only the denoiser of a model with one (e.g. --preset lolv1-denoise --init ISP-ONLY-WEIGHTS)',
+  },
   overwrite: {
     type: 'boolean',
     default: false,

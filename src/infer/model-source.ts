@@ -65,7 +65,14 @@ export const PRETRAINED_PREFIX = 'pretrained:';
  */
 export async function loadModel(
   path: string,
-  options: { preset?: MASRNetPreset; presetGiven?: boolean; overrides?: MASRNetOverrides; configFile?: string } = {},
+  options: {
+    preset?: MASRNetPreset;
+    presetGiven?: boolean;
+    overrides?: MASRNetOverrides;
+    configFile?: string;
+    /** Key prefixes a .safetensors file may lack (MASRNet.loadSafetensors). */
+    allowMissing?: readonly string[];
+  } = {},
 ): Promise<{ model: MASRNet; source: string }> {
   if (path.startsWith(PRETRAINED_PREFIX)) {
     const name = path.slice(PRETRAINED_PREFIX.length);
@@ -84,7 +91,7 @@ export async function loadModel(
     }
     const model = createModel(options.preset ?? 'lolv1', options.overrides, options.configFile);
     try {
-      model.loadSafetensors(bytes);
+      model.loadSafetensors(bytes, { allowMissing: options.allowMissing });
       assertFiniteWeights(model, path);
     } catch (e) {
       model.dispose();

@@ -17,3 +17,4 @@ export {
 } from './pipeline';
 export type { IspApplyOptions, IspOp } from './op';
 export { ISP_OPS, ispOpsInApplyOrder } from './registry';
+export { ispGainMap } from './gain';

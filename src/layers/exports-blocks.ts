@@ -28,3 +28,4 @@ export {
 export { MapGenerator, type MapGeneratorOptions, type StageRecorder } from './blocks/map-generator';
 export { CompositeLayer } from './blocks/composite';
 export type { ReferenceWeight, ReferenceLayout } from './blocks/common';
+export { ResidualDenoiser, type ResidualDenoiserOptions } from './denoise/residual-denoiser';

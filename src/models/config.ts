@@ -2,7 +2,7 @@ import { ISP_OPS } from '../isp/index';
 import { DEFAULT_LOSS_WEIGHTS, type MasrLossWeights } from '../losses/index';
 
 /** The preset names, in the order the CLI and errors list them. */
-export const MASRNET_PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny'] as const;
+export const MASRNET_PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny', 'lolv1-denoise'] as const;
 export type MASRNetPreset = (typeof MASRNET_PRESETS)[number];
 
 /** One Mixture-of-Attention stage (the reference's multi_attention_i). */
@@ -51,6 +51,35 @@ export interface MasrDecoderConfig {
   hiddenSizes: number[];
   dropout: number;
 }
+
+/**
+ * The optional denoising stage (not in the reference): a ResidualDenoiser (src/layers/denoise) that removes the noise
+ * the ISP amplifies, conditioned on the per-pixel ISP gain (ispGainMap).
+ */
+export interface MasrDenoiserConfig {
+  /**
+   * 'after' (default): denoise the ISP's output, where the noise has been amplified. 'before': denoise the dark input,
+   * then apply the same ISP maps to it (the maps and the gain come from the noisy input; the ISP runs twice).
+   */
+  placement: 'after' | 'before';
+  /** 'gain' (default): the log ISP gain map is a fourth input channel. 'none': the image alone. */
+  conditioning: 'gain' | 'none';
+  /** Convolution channels. Default 32. */
+  channels: number;
+  /** Residual blocks. Default 2. */
+  blocks: number;
+  /** Space-to-depth factor (the convolutions run at 1/scale resolution). Default 2. */
+  scale: number;
+}
+
+/** The denoiser's defaults (`denoiser: {}` in overrides means these). */
+export const DEFAULT_DENOISER: MasrDenoiserConfig = {
+  placement: 'after',
+  conditioning: 'gain',
+  channels: 32,
+  blocks: 2,
+  scale: 2,
+};
 
 /**
  * Every setting of the reference model (config.default_config()), camel-cased. Plain JSON: `JSON.parse(JSON.stringify(c))`
@@ -115,6 +144,11 @@ export interface MASRNetConfig {
   colorResidualScale: number;
   /** Training-loss weights (reference config loss_weights). */
   lossWeights: MasrLossWeights;
+  /**
+   * The denoising stage, or null (the reference presets: no denoiser). Not part of the reference; its weights are
+   * saved and exported under `denoiser.*`.
+   */
+  denoiser: MasrDenoiserConfig | null;
 }
 
 const attention = (dropout = 0.05): MasrAttentionConfig => ({ numExperts: 3, k: 2, headDim: 64, dropout });
@@ -168,6 +202,7 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
     },
     colorResidualScale: 0.5,
     lossWeights: { ...DEFAULT_LOSS_WEIGHTS },
+    denoiser: null,
   };
 }
 
@@ -223,6 +258,8 @@ export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
       return referenceConfig(2, 4, preset);
     case 'tiny':
       return tinyConfig();
+    case 'lolv1-denoise':
+      return { ...referenceConfig(4, 2, 'lolv1'), preset: 'lolv1-denoise', denoiser: { ...DEFAULT_DENOISER } };
     default:
       throw new Error(`MASRNet: unknown preset '${String(preset)}', expected one of ${MASRNET_PRESETS.join(', ')}`);
   }
@@ -285,7 +322,10 @@ export function mergeConfig(base: MASRNetConfig, overrides: MASRNetOverrides | u
     if (value === undefined) continue;
     if (!(key in out)) throw new Error(`MASRNet config: unknown field '${path}${key}'`);
     const cur = out[key];
-    if (isPlainObject(cur) && isPlainObject(value)) {
+    if (path === '' && key === 'denoiser' && cur == null && isPlainObject(value)) {
+      // Switching the denoiser on: the fields not given take their defaults.
+      out[key] = mergeConfig(DEFAULT_DENOISER as unknown as MASRNetConfig, value as MASRNetOverrides, 'denoiser.');
+    } else if (isPlainObject(cur) && isPlainObject(value)) {
       out[key] = mergeConfig(cur as unknown as MASRNetConfig, value as MASRNetOverrides, `${path}${key}.`);
     } else {
       out[key] = structuredClone(value);
@@ -356,6 +396,21 @@ function validateBlocks(c: MASRNetConfig): void {
   }
 }
 
+function validateDenoiser(d: MasrDenoiserConfig): void {
+  if (!isPlainObject(d))
+    throw new Error(
+      'MASRNet config: denoiser must be null or an object { placement, conditioning, channels, blocks, scale }',
+    );
+  if (!['after', 'before'].includes(d.placement))
+    throw new Error(`MASRNet config: denoiser.placement must be 'after' or 'before', got '${String(d.placement)}'`);
+  if (!['gain', 'none'].includes(d.conditioning))
+    throw new Error(`MASRNet config: denoiser.conditioning must be 'gain' or 'none', got '${String(d.conditioning)}'`);
+  positiveInt(d.channels, 'denoiser.channels');
+  if (!Number.isInteger(d.blocks) || d.blocks < 0)
+    throw new Error(`MASRNet config: denoiser.blocks must be a non-negative integer, got ${String(d.blocks)}`);
+  positiveInt(d.scale, 'denoiser.scale');
+}
+
 /** Throws a message naming the first invalid field. */
 export function validateConfig(c: MASRNetConfig): void {
   positiveInt(c.patchSize, 'patchSize');
@@ -389,6 +444,7 @@ export function validateConfig(c: MASRNetConfig): void {
   rate(c.mapGenerator?.ffnDropout, 'mapGenerator.ffnDropout');
   positiveInt(c.mapGenerator.paramSmootherPasses, 'mapGenerator.paramSmootherPasses');
   positiveInt(c.mapGenerator.antiCheckerboardPasses, 'mapGenerator.antiCheckerboardPasses');
+  if (c.denoiser != null) validateDenoiser(c.denoiser);
   for (const [k, v] of Object.entries(c.lossWeights ?? {})) {
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new Error(`MASRNet config: lossWeights.${k} must be a finite number`);

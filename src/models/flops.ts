@@ -84,6 +84,15 @@ export function countFlops(config: MASRNetConfig, height: number, width: number)
     if (f) m[f.module] = (m[f.module] ?? 0) + pixels * f.macsPerPixel;
   }
 
+  const dn = config.denoiser ?? null;
+  if (dn) {
+    // Its 3x3 convolutions at 1/scale resolution: stem, two per residual block, head.
+    const s2 = dn.scale * dn.scale;
+    const cin = s2 * (3 + (dn.conditioning === 'gain' ? 1 : 0));
+    const c = dn.channels;
+    m.denoiser = (pixels / s2) * 9 * (cin * c + 2 * dn.blocks * c * c + c * s2 * 3);
+  }
+
   const modules: Record<string, number> = {};
   let total = 0;
   for (const [k, macs] of Object.entries(m)) {

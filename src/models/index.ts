@@ -5,6 +5,7 @@ export {
   type EnhanceWithMapsResult,
   type ComputeLossOptions,
   type ParamCounts,
+  type LoadSafetensorsOptions,
 } from './masr-net';
 export {
   trainStep,
@@ -29,6 +30,8 @@ export {
   type MasrBlockConfig,
   type MasrBlockKind,
   type LegacyStackFields,
+  type MasrDenoiserConfig,
+  DEFAULT_DENOISER,
 } from './config';
 export { countFlops, type FlopsBreakdown } from './flops';
 export { MasrNetwork, ROUTING_LAYER_NAMES, type RoutingLayerName, type ForwardResult } from './network';

@@ -28,7 +28,8 @@ export interface EnhanceWithMapsResult {
   enhanced: tf.Tensor4D;
   /**
    * The maps the ISP applied (gamma increment Δ, raw colour parameters, saturation logits): edit them and
-   * `applyIsp(images, raw, { color: { residualScale: config.colorResidualScale } })` gives the output again.
+   * `applyIsp(images, raw, { color: { residualScale: config.colorResidualScale } })` gives the output again (the
+   * ISP's output: with a denoiser, `ispOutput` or the ISP of `denoisedInput`).
    */
   raw: IspRawMaps;
   /**
@@ -36,6 +37,10 @@ export interface EnhanceWithMapsResult {
    * 1 + Δ, the applied colour matrix, the colour-correction strength, the saturation factor. Not for applyIsp.
    */
   display: IspDisplayMaps;
+  /** With a denoiser placed 'after' (config.denoiser): the ISP's output before denoising. */
+  ispOutput?: tf.Tensor4D;
+  /** With a denoiser placed 'before': the denoised dark input that the ISP brightened. */
+  denoisedInput?: tf.Tensor4D;
 }
 
 export interface EnhanceTiledOptions {
@@ -52,6 +57,15 @@ export interface ComputeLossOptions {
   training?: boolean;
   /** The VGG16 perceptual term; null/omitted leaves it out of the total. */
   perceptual?: VggPerceptualLoss | null;
+}
+
+export interface LoadSafetensorsOptions {
+  /**
+   * Key prefixes whose weights may be absent from the file: they keep their current values and are listed in
+   * `missing` (e.g. `['denoiser.']` to start a model with a denoiser from ISP-only weights). Default none: any missing
+   * key is an error.
+   */
+  allowMissing?: readonly string[];
 }
 
 /** Parameter counts. `unused` are reference weights that never affect the output, kept (non-trainable) for checkpoints. */
@@ -223,8 +237,11 @@ export class MASRNet {
       const maps = out.maps!; // present outside training
       const raw = Object.fromEntries(Object.entries(maps).map(([k, t]) => [k, crop(t)])) as IspRawMaps;
       const display = ispDisplayMaps(raw, { color: { residualScale: this.config.colorResidualScale } });
-      return { enhanced: crop(out.enhanced), raw, display };
-    });
+      const result: EnhanceWithMapsResult = { enhanced: crop(out.enhanced), raw, display };
+      if (out.ispOutput) result.ispOutput = crop(out.ispOutput);
+      if (out.denoisedInput) result.denoisedInput = crop(out.denoisedInput);
+      return result as unknown as tf.TensorContainer;
+    }) as unknown as EnhanceWithMapsResult;
   }
 
   /**
@@ -337,7 +354,28 @@ export class MASRNet {
 
   /** The trainable variables (for `optimizer.minimize(f, returnCost, varList)`). */
   get trainableVariables(): tf.Variable[] {
-    return this.network.layers().flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+    const layers = this.network.baseFrozen ? [this.network.denoiser!] : this.network.layers();
+    return layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+  }
+
+  /** Whether freezeBase is on. */
+  get baseFrozen(): boolean {
+    return this.network.baseFrozen;
+  }
+
+  /**
+   * Freezes (or unfreezes) everything but the denoiser, to train a denoiser on top of trained ISP weights:
+   * `trainableVariables` (so trainStep and the trainer) then hold only the denoiser's weights, and in training the
+   * ISP network runs as at inference (no dropout, deterministic routing), off the gradient tape. Only for models with
+   * a denoiser (config.denoiser).
+   */
+  freezeBase(frozen = true): this {
+    if (frozen && !this.network.denoiser)
+      throw new Error(
+        'MASRNet.freezeBase: this model has no denoiser (config.denoiser is null), so nothing would train',
+      );
+    this.network.baseFrozen = frozen;
+    return this;
   }
 
   /**
@@ -366,13 +404,13 @@ export class MASRNet {
    * converted here). Throws listing unknown, missing and mis-shaped keys. Returns the keys that were loaded but never
    * affect the output: every router's `w_atten_gate`, multi_attention_1's `q_proj.moe.w_gate`, ColorTransform's debug
    * buffers, and the frozen VGG16 of the reference's perceptual loss (`perceptual_loss.*`, in checkpoints from its
-   * train.py), which is not part of the network and is not exported back.
+   * train.py), which is not part of the network and is not exported back. `missing` lists the weights that
+   * `options.allowMissing` let keep their values.
    */
-  loadSafetensors(bytes: Uint8Array): { unused: string[] } {
+  loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): { unused: string[]; missing: string[] } {
     const weights = this.network.referenceWeights();
-    return importReferenceWeights(bytes, weights, this.buffers(), unusedKeys(weights));
+    return importReferenceWeights(bytes, weights, this.buffers(), unusedKeys(weights), options.allowMissing);
   }
-
   /** The weights as a reference state_dict in safetensors (same keys and layouts; loadSafetensors∘toSafetensors = identity). */
   toSafetensors(): Uint8Array {
     return exportReferenceWeights(this.network.referenceWeights(), this.buffers(), {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { applyIsp, ISP_OPS, type IspRawMaps } from '../isp/index';
-import { checkpoint } from '../ops/index';
+import { applyIsp, ispGainMap, ISP_OPS, type IspRawMaps } from '../isp/index';
+import { checkpoint, stopGradientOf } from '../ops/index';
+import { ResidualDenoiser } from '../layers/denoise/residual-denoiser';
 import { buildNested, type ReferenceWeight, type Shape } from '../layers/blocks/common';
 import { EispGenerator } from '../layers/blocks/eisp-generator';
 import { IspDecoder } from '../layers/blocks/isp-decoder';
@@ -41,7 +42,14 @@ export interface ForwardResult {
   maps?: IspRawMaps;
   /** Mean of the routing layers' weighted aux losses (computeAuxLosses). */
   aux: tf.Scalar;
+  /** With a denoiser placed 'after': the ISP's output before denoising. Not kept in training. */
+  ispOutput?: tf.Tensor4D;
+  /** With a denoiser placed 'before': the denoised dark input the ISP was applied to. Not kept in training. */
+  denoisedInput?: tf.Tensor4D;
 }
+
+/** Lower bound of the enhanced image (as the ISP's output): keeps later logs and divisions finite. */
+const ENHANCED_MIN = 1e-8;
 
 /** Neighbour tokens per slot of a `neighbours` block (the 8 cells around a window). */
 const NEIGHBOURS = 8;
@@ -69,6 +77,13 @@ export class MasrNetwork {
   readonly decoders: Record<string, IspDecoder>;
   /** The map generators, by op name. */
   readonly mapGenerators: Record<string, MapGenerator>;
+  /** The denoising stage (config.denoiser), or null. Its weights are `denoiser.*`. */
+  readonly denoiser: ResidualDenoiser | null;
+  /**
+   * When true, every layer but the denoiser is frozen: not trainable, and run in inference mode even in training
+   * (no dropout, deterministic routing, nothing of it on the gradient tape). Set by MASRNet.freezeBase.
+   */
+  baseFrozen = false;
 
   constructor(readonly config: MASRNetConfig) {
     const c = config;
@@ -168,6 +183,16 @@ export class MasrNetwork {
         ...mapOptions,
       });
     }
+    const dn = c.denoiser ?? null;
+    this.denoiser = dn
+      ? new ResidualDenoiser({
+          name: 'denoiser',
+          channels: dn.channels,
+          blocks: dn.blocks,
+          scale: dn.scale,
+          conditionChannels: dn.conditioning === 'gain' ? 1 : 0,
+        })
+      : null;
 
     // Build every layer from symbolic shapes, so the weights exist before the first call (weight import, counts).
     const tok = (n: number | null, w = d): Shape => [null, null, n, w];
@@ -183,6 +208,15 @@ export class MasrNetwork {
     this.blocks.forEach((b) => buildNested(b, b.crossAttention ? [tok(slots), tok(slots * NEIGHBOURS)] : tok(slots)));
     for (const op of ISP_OPS) buildNested(this.decoders[op.name]!, [null, d]);
     for (const op of ISP_OPS) buildNested(this.mapGenerators[op.name]!, [null, null, null, win * win * op.channels]);
+    if (this.denoiser) {
+      const image: Shape = [null, null, null, 3];
+      buildNested(this.denoiser, this.denoiser.conditionChannels > 0 ? [image, [null, null, null, 1]] : image);
+    }
+  }
+
+  /** The layers of the ISP-only network (all but the denoiser). */
+  baseLayers(): tfl.layers.Layer[] {
+    return this.layers().filter((l) => l !== this.denoiser);
   }
 
   /** Every layer (blocks and composites), in forward order. */
@@ -204,6 +238,7 @@ export class MasrNetwork {
       ...(this.blocks.some((b) => b.crossAttention) ? [] : [this.neighbours]),
       ...ISP_OPS.map((op) => this.decoders[op.name]!),
       ...ISP_OPS.map((op) => this.mapGenerators[op.name]!),
+      ...(this.denoiser ? [this.denoiser] : []),
     ];
   }
 
@@ -235,94 +270,152 @@ export class MasrNetwork {
    * stage under its reference activation name (channel-last layouts).
    */
   forward(images: tf.Tensor4D, options: { training?: boolean; record?: StageRecorder } = {}): ForwardResult {
-    const c = this.config;
     const training = options.training ?? false;
     const rec: StageRecorder = options.record ?? (() => {});
-    const kw = { training };
-    const win = windowPixels(c);
-    const [bsz, height, width, ch] = images.shape;
+    const win = windowPixels(this.config);
+    const [, height, width, ch] = images.shape;
     if (ch !== 3) throw new Error(`MASRNet: images must be [B, H, W, 3], got [${images.shape}]`);
     if (height % win !== 0 || width % win !== 0) {
       throw new Error(
         `MASRNet: forward needs H and W multiples of ${win} (patchSize*windowSize), got ${height}x${width}`,
       );
     }
+    const dn = this.config.denoiser ?? null;
+    return tf.tidy((): tf.TensorContainer => {
+      // The maps are needed outside the ISP pass to return them, and to apply them again to a denoised input.
+      const keepMaps = !training || dn?.placement === 'before';
+      const isp =
+        training && this.baseFrozen
+          ? this.frozenIspPass(images, keepMaps)
+          : this.ispPass(images, { training, keepMaps, record: options.record });
+      let enhanced = isp.enhanced;
+      let ispOutput: tf.Tensor4D | undefined;
+      let denoisedInput: tf.Tensor4D | undefined;
+      if (this.denoiser && dn) {
+        const gain = (base: tf.Tensor4D): tf.Tensor4D[] =>
+          this.denoiser!.conditionChannels > 0 ? [base, ispGainMap(images, enhanced)] : [base];
+        if (dn.placement === 'after') {
+          if (!training) ispOutput = enhanced;
+          enhanced = this.denoise(gain(enhanced), ENHANCED_MIN);
+        } else {
+          const denoised = this.denoise(gain(images), 0);
+          if (!training) denoisedInput = denoised;
+          enhanced = applyIsp(denoised, isp.maps!, { color: { residualScale: this.config.colorResidualScale } });
+        }
+      }
+      rec('enhanced', enhanced);
+      const totals = Object.values(this.routingLayers()).map((l) => l.lastAux?.total ?? tf.scalar(0));
+      const aux = tf.div(tf.addN(totals), totals.length) as tf.Scalar;
+      const result: ForwardResult = { enhanced, maps: training ? undefined : isp.maps, aux, ispOutput, denoisedInput };
+      return result as unknown as tf.TensorContainer;
+    }) as unknown as ForwardResult;
+  }
+
+  /** The denoiser's output clipped to [min, 1]. */
+  private denoise(inputs: tf.Tensor4D[], min: number): tf.Tensor4D {
+    const out = this.denoiser!.call(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor4D;
+    return tf.clipByValue(out, min, 1);
+  }
+
+  /**
+   * The ISP pass of a frozen base in training: in inference mode and off the gradient tape (a constant to the
+   * denoiser's gradients), so none of its intermediates are held for the backward pass.
+   */
+  private frozenIspPass(images: tf.Tensor4D, keepMaps: boolean): { enhanced: tf.Tensor4D; maps?: IspRawMaps } {
+    const sizes = [3, ...ISP_OPS.map((op) => op.channels)];
+    const packed = stopGradientOf(() => {
+      const r = this.ispPass(images, { training: false, keepMaps });
+      return keepMaps ? tf.concat([r.enhanced, ...ISP_OPS.map((op) => r.maps![op.name]!)], 3) : r.enhanced;
+    });
+    if (!keepMaps) return { enhanced: packed as tf.Tensor4D };
+    const [enhanced, ...maps] = tf.split(packed, sizes, 3) as tf.Tensor4D[];
+    return { enhanced: enhanced!, maps: Object.fromEntries(ISP_OPS.map((op, i) => [op.name, maps[i]!])) as IspRawMaps };
+  }
+
+  /**
+   * The reference network: images -> ISP maps -> the ISP's output. With `keepMaps` false (training), the maps + ISP
+   * stage is checkpointed and the maps are not returned.
+   */
+  private ispPass(
+    images: tf.Tensor4D,
+    options: { training: boolean; keepMaps: boolean; record?: StageRecorder },
+  ): { enhanced: tf.Tensor4D; maps?: IspRawMaps } {
+    const c = this.config;
+    const { training, keepMaps } = options;
+    const rec: StageRecorder = options.record ?? (() => {});
+    const kw = { training };
+    const win = windowPixels(c);
+    const [bsz, height, width] = images.shape;
     const gh = height / win;
     const gw = width / win;
     const p = gh * gw;
     const d = c.embedDim;
     const slots = c.qkGenerator.numHeads;
-    return tf.tidy((): tf.TensorContainer => {
-      // Training checkpoints the maps + ISP stage (below): its many full-resolution intermediates would otherwise
-      // be held by the tape, which the wasm heap could not hold. The feature extractor keeps only ~3 tensors of
-      // 48 channels per pixel on the tape, so it is not worth recomputing.
-      const features = this.patchEmbed.call(images) as tf.Tensor4D;
-      const windows = windowPartition(features, c.windowSize);
-      rec('features_windows', windows);
-      const moe1 = ispGuidedEncoder(
-        {
-          eispGenerator: this.eispGenerator,
-          eispExpand: this.eispExpand,
-          qkGenerator: this.qkGenerator,
-          kvGenerator: this.kvGenerator,
-          attention: this.ispAttention,
-          attentionNorm: this.ispAttentionNorm,
-          slotMoe: this.slotMoe,
-          slotMoeNorm: this.slotMoeNorm,
-        },
-        windows,
-        { training, record: rec },
+    // Training checkpoints the maps + ISP stage (below): its many full-resolution intermediates would otherwise
+    // be held by the tape, which the wasm heap could not hold. The feature extractor keeps only ~3 tensors of
+    // 48 channels per pixel on the tape, so it is not worth recomputing.
+    const features = this.patchEmbed.call(images) as tf.Tensor4D;
+    const windows = windowPartition(features, c.windowSize);
+    rec('features_windows', windows);
+    const moe1 = ispGuidedEncoder(
+      {
+        eispGenerator: this.eispGenerator,
+        eispExpand: this.eispExpand,
+        qkGenerator: this.qkGenerator,
+        kvGenerator: this.kvGenerator,
+        attention: this.ispAttention,
+        attentionNorm: this.ispAttentionNorm,
+        slotMoe: this.slotMoe,
+        slotMoeNorm: this.slotMoeNorm,
+      },
+      windows,
+      { training, record: rec },
+    );
+    rec('moe_output_1', moe1);
+
+    // MasrBlock stage names -> reference activation names.
+    const stage = (i: number) => (name: string, t: tf.Tensor) => {
+      if (name === 'attention.raw') rec(`mod.multi_attention_${i}.raw_out`, t);
+      else if (name === 'attention') rec(`attn_output_${i}`, t);
+      else if (name === 'moe.raw') rec(`mod.moe_${i}.raw_out`, t);
+      else if (name === 'out') rec(`moe_output_${i}`, t);
+    };
+    let x: tf.Tensor = moe1;
+    this.blocks.forEach((block, j) => {
+      const kv = block.crossAttention
+        ? this.neighbourKeyValue(block, x, [bsz, gh, gw, slots, d], !!options.record, rec)
+        : null;
+      x = block.forward(x, kv, training, stage(j + 2));
+    });
+
+    const slot = (j: number) => tf.reshape(tf.slice(x, [0, 0, j, 0], [bsz, p, 1, d]), [bsz * p, d]);
+    // Decoder j reads ISP slot j: per-window parameters [B, gh, gw, win*win*channels].
+    const windowParams = ISP_OPS.map((op, j) => {
+      const raw = this.decoders[op.name]!.call(slot(j), kw) as tf.Tensor2D;
+      rec(`isp_final_${op.reference.index}_raw`, raw);
+      return tf.reshape(raw, [bsz, gh, gw, raw.shape[1]]) as tf.Tensor4D;
+    });
+    const render = (img: tf.Tensor4D, params: tf.Tensor4D[]) => {
+      const maps = this.renderMaps(params, training, rec);
+      const enhanced = applyIsp(img, maps, { color: { residualScale: c.colorResidualScale }, record: rec });
+      return { enhanced, maps };
+    };
+    let enhanced: tf.Tensor4D;
+    let maps: IspRawMaps | undefined;
+    if (training && !keepMaps) {
+      const gens = Object.values(this.mapGenerators).flatMap((g) => variablesOf(g));
+      const n = windowParams.length;
+      // The input image is a constant here: no gradient is computed for it.
+      enhanced = checkpoint(
+        (...xs) => render(xs[n] as tf.Tensor4D, xs.slice(0, n) as tf.Tensor4D[]).enhanced,
+        windowParams,
+        gens,
+        [images],
       );
-      rec('moe_output_1', moe1);
-
-      // MasrBlock stage names -> reference activation names.
-      const stage = (i: number) => (name: string, t: tf.Tensor) => {
-        if (name === 'attention.raw') rec(`mod.multi_attention_${i}.raw_out`, t);
-        else if (name === 'attention') rec(`attn_output_${i}`, t);
-        else if (name === 'moe.raw') rec(`mod.moe_${i}.raw_out`, t);
-        else if (name === 'out') rec(`moe_output_${i}`, t);
-      };
-      let x: tf.Tensor = moe1;
-      this.blocks.forEach((block, j) => {
-        const kv = block.crossAttention
-          ? this.neighbourKeyValue(block, x, [bsz, gh, gw, slots, d], !!options.record, rec)
-          : null;
-        x = block.forward(x, kv, training, stage(j + 2));
-      });
-
-      const slot = (j: number) => tf.reshape(tf.slice(x, [0, 0, j, 0], [bsz, p, 1, d]), [bsz * p, d]);
-      // Decoder j reads ISP slot j: per-window parameters [B, gh, gw, win*win*channels].
-      const windowParams = ISP_OPS.map((op, j) => {
-        const raw = this.decoders[op.name]!.call(slot(j), kw) as tf.Tensor2D;
-        rec(`isp_final_${op.reference.index}_raw`, raw);
-        return tf.reshape(raw, [bsz, gh, gw, raw.shape[1]]) as tf.Tensor4D;
-      });
-      const render = (img: tf.Tensor4D, params: tf.Tensor4D[]) => {
-        const maps = this.renderMaps(params, training, rec);
-        const enhanced = applyIsp(img, maps, { color: { residualScale: c.colorResidualScale }, record: rec });
-        return { enhanced, maps };
-      };
-      let enhanced: tf.Tensor4D;
-      let maps: IspRawMaps | undefined;
-      if (training) {
-        const gens = Object.values(this.mapGenerators).flatMap((g) => variablesOf(g));
-        const n = windowParams.length;
-        // The input image is a constant here: no gradient is computed for it.
-        enhanced = checkpoint(
-          (...xs) => render(xs[n] as tf.Tensor4D, xs.slice(0, n) as tf.Tensor4D[]).enhanced,
-          windowParams,
-          gens,
-          [images],
-        );
-      } else {
-        ({ enhanced, maps } = render(images, windowParams));
-      }
-      rec('enhanced', enhanced);
-      const totals = Object.values(this.routingLayers()).map((l) => l.lastAux?.total ?? tf.scalar(0));
-      const aux = tf.div(tf.addN(totals), totals.length) as tf.Scalar;
-      const result: ForwardResult = { enhanced, maps, aux };
-      return result as unknown as tf.TensorContainer;
-    }) as unknown as ForwardResult;
+    } else {
+      ({ enhanced, maps } = render(images, windowParams));
+    }
+    return { enhanced, maps };
   }
 
   /**

@@ -63,5 +63,7 @@ export function networkReferenceWeights(net: MasrNetwork): ReferenceWeight[] {
     }
     add(`anti_checkerboard_${op.name}`, g.antiCheckerboard);
   }
+  // Not in the reference: the optional denoising stage, under its own prefix.
+  if (net.denoiser) add('denoiser', net.denoiser.referenceWeights());
   return out;
 }

@@ -41,6 +41,8 @@ const IGNORED_PREFIXES = ['perceptual_loss.'];
 export interface ImportResult {
   /** Keys loaded that do not affect the output (the reference's unused router weights and debug buffers). */
   unused: string[];
+  /** Weights the file lacks that `allowMissing` let keep their current values. */
+  missing: string[];
 }
 
 /**
@@ -53,7 +55,9 @@ export function importReferenceWeights(
   weights: ReferenceWeight[],
   buffers: ReferenceBuffer[],
   unusedKeys: Set<string>,
+  allowMissing: readonly string[] = [],
 ): ImportResult {
+  const excused = (key: string) => allowMissing.some((p) => key.startsWith(p));
   const file = readSafetensors(bytes);
   const expected = new Map<string, ReferenceWeight>(weights.map((w) => [w.key, w]));
   const expectedBuffers = new Map<string, ReferenceBuffer>(buffers.map((b) => [b.key, b]));
@@ -77,7 +81,12 @@ export function importReferenceWeights(
     if (w && !['F32', 'F16', 'BF16', 'F64'].includes(entry.dtype))
       badDtype.push(`${key} ${entry.dtype} (expected a float type)`);
   }
-  const missing = [...expected.keys(), ...expectedBuffers.keys()].filter((k) => !file.tensors.has(k));
+  const absent = [...expected.keys(), ...expectedBuffers.keys()].filter((k) => !file.tensors.has(k));
+  const missing = absent.filter((k) => !excused(k));
+  const kept = absent.filter(excused);
+  // Only what the file holds is written; allowMissing's weights and buffers keep their values.
+  weights = weights.filter((w) => file.tensors.has(w.key));
+  buffers = buffers.filter((b) => file.tensors.has(b.key));
   const problems: string[] = [];
   if (unknown.length) problems.push(`unknown keys (${unknown.length}): ${unknown.join(', ')}`);
   if (missing.length) problems.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
@@ -108,7 +117,7 @@ export function importReferenceWeights(
     }),
   );
   buffers.forEach((b, i) => b.set(bufferValues[i]!));
-  return { unused: [...[...file.tensors.keys()].filter((k) => unusedKeys.has(k)), ...ignored].sort() };
+  return { unused: [...[...file.tensors.keys()].filter((k) => unusedKeys.has(k)), ...ignored].sort(), missing: kept };
 }
 
 const loadError = (problem: string) => new Error(`MASRNet.loadSafetensors: nothing was loaded — ${problem}`);

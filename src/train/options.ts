@@ -76,8 +76,14 @@ export interface TrainOptions extends SourceOptions {
   overwrite?: boolean;
   /** Safetensors VGG16 `features` weights for the perceptual term (off without). */
   vggWeights?: string;
-  /** Start from these weights (checkpoint folder, run folder or reference .safetensors) instead of a random init. */
+  /**
+   * Start from these weights (checkpoint folder, run folder or reference .safetensors) instead of a random init.
+   * Weights of ISP-only models can start a model with a denoiser (`preset`/`modelOverrides`): the denoiser then
+   * starts from its initial values (an identity).
+   */
   init?: string;
+  /** Train only the denoiser: the rest of the model keeps its weights (MASRNet.freezeBase). */
+  freezeBase?: boolean;
 }
 
 export const TRAIN_DEFAULTS: TrainOptions = {
@@ -135,6 +141,7 @@ const LOCKED: (keyof TrainOptions)[] = [
   'valSeed',
   'vggWeights',
   'init',
+  'freezeBase',
 ];
 
 const definedOnly = <T extends object>(o: Partial<T>): Partial<T> =>

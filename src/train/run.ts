@@ -164,11 +164,20 @@ async function trainInFolder(
       early.step = resumeFrom.state.patienceStep ?? bestStep;
       early.score = resumeFrom.state.patiencePsnr ?? bestPsnr;
     } else if (o.init) {
-      model = (await loadModel(o.init, { preset: o.preset, overrides: o.modelOverrides, configFile: o.config })).model;
+      model = await initialModel(o);
     } else {
       model = withSeededRandom(hashSeed(o.seed, 'init'), () => createModel(o.preset, o.modelOverrides, o.config));
     }
     owned.push(model);
+    if (o.freezeBase) {
+      if (o.gradWorkers > 0)
+        throw new UsageError('--freeze-base does not work with --grad-workers yet: train the denoiser without workers');
+      if (!model.network.denoiser)
+        throw new UsageError(
+          `--freeze-base trains only the denoiser, and preset ${model.config.preset ?? o.preset} has none: use a preset with one (lolv1-denoise) or a model config with 'denoiser'`,
+        );
+      model.freezeBase();
+    }
     const microBatch = effectiveMicroBatch(o, tf.getBackend());
     let parallel: ParallelGradients | null = null;
     const trainer = new Trainer(model, {
@@ -219,6 +228,7 @@ async function trainInFolder(
     );
     if (resumeFrom) reporter.info(`resuming from ${resumeFrom.dir} at step ${startStep}`);
     else if (o.init) reporter.info(`initial weights: ${o.init}`);
+    if (o.freezeBase) reporter.info('frozen: everything but the denoiser (--freeze-base)');
     await log({
       type: resumeFrom ? 'resume' : 'start',
       step: startStep,
@@ -456,4 +466,34 @@ function fmtTerms(terms: Record<string, number>): string {
   return Object.entries(terms)
     .map(([k, v]) => `${SHORT[k] ?? k} ${Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(3) : v.toExponential(1)}`)
     .join(' ');
+}
+
+/**
+ * The model a run starts from with `init`: the init's weights, in the model that `preset`/`modelOverrides`
+ * describe when that has a denoiser: the init's denoiser weights if it has them, else the denoiser's initial
+ * values (an identity), so ISP-only weights can start a model with a denoiser.
+ */
+async function initialModel(o: TrainOptions): Promise<MASRNet> {
+  const denoiser = ['denoiser.'];
+  const { model: loaded } = await loadModel(o.init!, {
+    preset: o.preset,
+    overrides: o.modelOverrides,
+    configFile: o.config,
+    allowMissing: denoiser,
+  });
+  const target = withSeededRandom(hashSeed(o.seed, 'init'), () => createModel(o.preset, o.modelOverrides, o.config));
+  if (!target.network.denoiser) {
+    target.dispose();
+    return loaded;
+  }
+  // Through the seeded target, so the denoiser's initial weights repeat with the seed.
+  try {
+    target.loadSafetensors(loaded.toSafetensors(), { allowMissing: denoiser });
+    return target;
+  } catch (e) {
+    target.dispose();
+    throw new UsageError(`--init ${o.init} does not fit the model with a denoiser: ${firstLine(e)}`);
+  } finally {
+    loaded.dispose();
+  }
 }
