@@ -221,7 +221,7 @@ async function trainInFolder(
     reporter.info(`train: ${trainOpen.label}; ${trainSize} for training`);
     reporter.info(`validation: ${valLabel}, every ${o.valEvery} steps, centre crop ${o.valCrop || 'none'}`);
     reporter.info(
-      `model: preset ${model.config.preset ?? o.preset}, ${params.trainable.toLocaleString('en')} trainable parameters; ${perceptualNote}`,
+      `model: preset ${model.config.preset ?? o.preset}, ${trainedParams(model, params.trainable)}; ${perceptualNote}`,
     );
     reporter.info(
       `optimizer: AdamW lr ${o.lr} wd ${o.weightDecay}, warm-up ${warmupSteps} then cosine to ${o.minLrFactor}x, clip ${o.clipNorm || 'off'}; batch ${o.batch} x ${o.crop}px${microBatch < o.batch ? ` in micro-batches of ${microBatch}` : ''}, ${totalSteps} steps, seed ${o.seed}`,
@@ -496,4 +496,11 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
   } finally {
     loaded.dispose();
   }
+}
+
+/** "N trainable parameters", or with a frozen base "N trainable parameters (the denoiser; M in all)". */
+function trainedParams(model: MASRNet, all: number): string {
+  if (!model.baseFrozen) return `${all.toLocaleString('en')} trainable parameters`;
+  const trained = model.trainableVariables.reduce((n, v) => n + v.size, 0);
+  return `${trained.toLocaleString('en')} trainable parameters (the denoiser; ${all.toLocaleString('en')} in all)`;
 }
