@@ -25,6 +25,16 @@ export interface CaseSpec {
 
 export const CASES: CaseSpec[] = [
   { id: 'forward-lolv1-400x600', kind: 'forward', preset: 'lolv1', batch: 1, height: 400, width: 600, heavy: true },
+  // The noise-aware variant (issue 17): budget 1.5x the ISP-only forward above.
+  {
+    id: 'forward-lolv1-denoise-400x600',
+    kind: 'forward',
+    preset: 'lolv1-denoise',
+    batch: 1,
+    height: 400,
+    width: 600,
+    heavy: true,
+  },
   { id: 'forward-lolv1-256x256', kind: 'forward', preset: 'lolv1', batch: 1, height: 256, width: 256, heavy: false },
   { id: 'forward-lolv2-400x600', kind: 'forward', preset: 'lolv2', batch: 1, height: 400, width: 600, heavy: true },
   {
