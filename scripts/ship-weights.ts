@@ -11,6 +11,7 @@ import { selectBackend } from '../src/backend';
 import { loadModel } from '../src/infer/model-source';
 import { safetensorsToFloat16 } from '../src/io/float16';
 import { SHIPPED } from '../src/models/pretrained-registry';
+import { presetConfig, type MASRNetOverrides, type MASRNetPreset } from '../src/models/config';
 import type { PretrainedEntry } from '../src/models/pretrained';
 
 const [checkpoint, name, description, flag] = process.argv.slice(2);
@@ -25,9 +26,17 @@ const bytes = flag === '--float16' ? safetensorsToFloat16(f32) : f32;
 const file = `${name}.safetensors`;
 mkdirSync('weights', { recursive: true });
 writeFileSync(join('weights', file), bytes);
+const preset = (model.config.preset ?? 'lolv1') as MASRNetPreset;
+// The fields where the checkpoint's config differs from its preset's are recorded as overrides (e.g. a denoiser of
+// another size), so MASRNet.pretrained builds the same architecture.
+const defaults = presetConfig(preset) as unknown as Record<string, unknown>;
+const overrides = Object.fromEntries(
+  Object.entries(model.config).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(defaults[k] ?? null)),
+) as MASRNetOverrides;
 const entry: PretrainedEntry = {
   name,
-  preset: (model.config.preset ?? 'lolv1') as PretrainedEntry['preset'],
+  preset,
+  ...(Object.keys(overrides).length ? { overrides } : {}),
   file,
   sha256: createHash('sha256').update(bytes).digest('hex'),
   bytes: bytes.byteLength,
