@@ -1,8 +1,8 @@
 import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
 import { ispDisplayMaps, type IspDisplayMaps, type IspRawMaps } from '../isp/index';
-import type { ReferenceWeight } from '../layers/blocks/common';
-import { DEFAULT_NEIGHBOUR_INDICES } from '../layers/blocks/neighbour-searcher';
+import type { ReferenceWeight } from '../layers/basic/common';
+import { DEFAULT_NEIGHBOUR_INDICES } from '../layers/masr/neighbour-searcher';
 import { masrCompositeLoss, type VggPerceptualLoss } from '../losses/index';
 import {
   mergeConfig,

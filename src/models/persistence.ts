@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ReferenceWeight } from '../layers/blocks/common';
+import type { ReferenceWeight } from '../layers/basic/common';
 import { fileSystemHandler, weightBytes } from './fs-handler';
 import type { MASRNetConfig } from './config';
 import type { ReferenceBuffer } from './weights-io';

@@ -1,5 +1,5 @@
-import type { ReferenceWeight } from '../layers/blocks/common';
-import type { MapGenerator } from '../layers/blocks/map-generator';
+import type { ReferenceWeight } from '../layers/basic/common';
+import type { MapGenerator } from '../layers/masr/map-generator';
 import { routingReferenceWeights } from '../layers/routing/reference-weights';
 import { ISP_OPS } from '../isp/index';
 import type { MasrNetwork } from './network';

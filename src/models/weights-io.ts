@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ReferenceLayout, ReferenceWeight } from '../layers/blocks/common';
+import type { ReferenceLayout, ReferenceWeight } from '../layers/basic/common';
 import {
   entryToFloat32,
   entryToInt32,

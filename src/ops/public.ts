@@ -3,7 +3,7 @@
 // the stock tfjs op has none on wasm (conv2d's filter gradient, GELU, reflect padding, depth-to-space) or a wrong one
 // (resizeBilinear's half-pixel centres, gather's segment sum). Use them in custom layers and eager training loops.
 export { conv2d, convOutSize, type Conv2dOptions, type ConvPadding } from './conv';
-export { reflectConv as reflectConv2d } from '../layers/blocks/reflect-conv';
+export { reflectConv as reflectConv2d } from '../layers/basic/reflect-conv';
 export { gelu } from './gelu';
 export { reflectPad, type SpatialPads } from './pad';
 export { resizeBilinear } from './resize';

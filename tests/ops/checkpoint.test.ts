@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { checkpoint, gelu, matMul } from '../../src/ops';
-import { dropout } from '../../src/layers/blocks/common';
+import { dropout } from '../../src/layers/basic/common';
 import { maxAbsDiff, randomTensor } from '../helpers/gradcheck';
 
 describe(`checkpoint (${tf.getBackend()})`, () => {

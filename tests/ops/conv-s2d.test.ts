@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { reflectConv } from '../../src/layers/blocks/reflect-conv';
+import { reflectConv } from '../../src/layers/basic/reflect-conv';
 import { conv2d, reflectPad, spaceToDepthConv2d } from '../../src/ops';
 import { maxAbsDiff, randomTensor, tensorLeak } from '../helpers/gradcheck';
 

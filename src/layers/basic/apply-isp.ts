@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ISP_OPS, applyIsp, type IspRawMaps } from '../../isp/index';
-import { register, type LayerConfig, type Shape } from '../blocks/common';
+import { register, type LayerConfig, type Shape } from './common';
 import { checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 

@@ -1,15 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2d, convOutSize, gelu, reflectPad } from '../../ops/index';
-import { reflectConv } from '../blocks/reflect-conv';
-import {
-  init,
-  register,
-  singleInput,
-  singleShape,
-  type LayerConfig,
-  type LayerVariable,
-  type Shape,
-} from '../blocks/common';
+import { reflectConv } from './reflect-conv';
+import { init, register, singleInput, singleShape, type LayerConfig, type LayerVariable, type Shape } from './common';
 import { checkOneOf, checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 

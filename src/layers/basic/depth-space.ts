@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { depthToSpace, spaceToDepth } from '../../ops/index';
-import { register, singleInput, singleShape, type LayerConfig, type Shape } from '../blocks/common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gelu } from '../../ops/index';
-import { register, singleInput, singleShape, type Shape } from '../blocks/common';
+import { register, singleInput, singleShape, type Shape } from './common';
 import { type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 

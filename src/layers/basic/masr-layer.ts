@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { buildNested } from '../blocks/common';
+import { buildNested } from './common';
 import { assertSingleTfjs } from './tfjs-copies';
 
 type Kwargs = Parameters<tfl.layers.Layer['apply']>[1];

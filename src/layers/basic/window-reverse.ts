@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { windowReverse } from '../blocks/window';
-import { register, singleInput, singleShape, type LayerConfig, type Shape } from '../blocks/common';
+import { windowReverse } from './window-partition';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 import { MasrLayer } from './masr-layer';
 

@@ -8,7 +8,7 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from '../blocks/common';
+} from '../basic/common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 export interface ResidualDenoiserOptions extends LayerArgs {

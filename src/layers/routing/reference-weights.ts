@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { entryToFloat32, type SafetensorsFile } from '../../io/safetensors';
-import type { ReferenceWeight } from '../blocks/common';
+import type { ReferenceWeight } from '../basic/common';
 
 /**
  * Local weight names that are PyTorch `nn.Linear` weights, stored [out, in] in a state_dict and [in, out] here.

@@ -11,7 +11,7 @@ import {
   QKIspGenerator,
   windowPartition,
 } from '../../../src/layers/exports-blocks';
-import { buildNested } from '../../../src/layers/blocks/common';
+import { buildNested } from '../../../src/layers/basic/common';
 import { hasFixtures } from '../../helpers/fixtures';
 import { maxAbsDiff } from '../../helpers/gradcheck';
 import { activation, loadReferenceInto, recordedRouting } from './helpers';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ReferenceWeight } from '../../../src/layers/blocks/common';
+import type { ReferenceWeight } from '../../../src/layers/basic/common';
 import { fixtureTensor, loadFixture } from '../../helpers/fixtures';
 
 const PERM = { linear: [1, 0], conv: [2, 3, 1, 0], same: null } as const;

@@ -10,10 +10,10 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkShape } from '../validate';
 import type { SmoothingOptions } from './branch-smoother';
-import { composeBranches, reflectConv, xavier } from './reflect-conv';
+import { composeBranches, reflectConv, xavier } from '../basic/reflect-conv';
 
 /**
  * The reference BoundaryAwareSmoothing on an NHWC map [B, H, W, C]: edge = 3x3 and smooth = 5x5 reflect convs (no

@@ -14,7 +14,7 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkRate, checkShape, type LayerArgs } from '../validate';
 
 export interface KVFeatureGeneratorOptions extends LayerArgs {

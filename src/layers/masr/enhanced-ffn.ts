@@ -14,9 +14,9 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkPositiveInt, checkRate, type LayerArgs } from '../validate';
-import { xavier } from './reflect-conv';
+import { xavier } from '../basic/reflect-conv';
 
 export interface EnhancedFFNOptions extends LayerArgs {
   /** Hidden width. Default: the input width. */

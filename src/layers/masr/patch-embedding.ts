@@ -11,7 +11,7 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 export interface PatchEmbeddingOptions extends LayerArgs {

@@ -10,10 +10,10 @@ import {
   type LayerConfig,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
-import { CompositeLayer } from './composite';
-import { LayerNorm } from './layer-norm';
+import { CompositeLayer } from '../basic/composite';
+import { LayerNorm } from '../basic/layer-norm';
 import type { StageRecorder } from './map-generator';
 import { routingReferenceWeights } from '../routing/reference-weights';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MasrLayer } from '../basic/masr-layer';
+import { MasrLayer } from './masr-layer';
 import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 

@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MixtureOfAttention, MixtureOfExperts } from '../exports-routing';
 import type { EispGenerator } from './eisp-generator';
 import type { KVFeatureGenerator } from './kv-feature-generator';
-import type { LayerNorm } from './layer-norm';
-import type { Linear } from './linear';
+import type { LayerNorm } from '../basic/layer-norm';
+import type { Linear } from '../basic/linear';
 import type { StageRecorder } from './map-generator';
 import type { QKIspGenerator } from './qk-isp-generator';
 

@@ -1,4 +1,4 @@
-import { register } from './common';
+import { register } from '../basic/common';
 import { BranchSmoother, type SmoothingOptions } from './branch-smoother';
 
 export type { SmoothingOptions } from './branch-smoother';

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MasrLayer } from '../basic/masr-layer';
+import { MasrLayer } from './masr-layer';
 import type { LayerVariable } from './common';
 
 /**

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MasrLayer } from '../basic/masr-layer';
-import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from '../basic/common';
 import { checkShape, type LayerArgs } from '../validate';
 
 /** The 8 neighbours of a 3x3 block in raster order without the centre (index = 3*(dy+1) + (dx+1)). */

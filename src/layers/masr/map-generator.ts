@@ -13,9 +13,9 @@ import {
   type LayerConfig,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
-import { CompositeLayer } from './composite';
+import { CompositeLayer } from '../basic/composite';
 import { EnhancedFFN } from './enhanced-ffn';
 import { MultiScaleParamSmoother } from './param-smoother';
 

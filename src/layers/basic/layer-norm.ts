@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MasrLayer } from '../basic/masr-layer';
+import { MasrLayer } from './masr-layer';
 import { layerNorm } from '../../ops/index';
 import {
   init,

@@ -14,7 +14,7 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkPositiveInt, checkRate, checkShape, type LayerArgs } from '../validate';
 
 export interface EispGeneratorOptions extends LayerArgs {

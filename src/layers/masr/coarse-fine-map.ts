@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { MasrLayer } from '../basic/masr-layer';
 import { resizeBilinear } from '../../ops/index';
-import { register, singleInput, singleShape, type LayerConfig, type Shape } from './common';
+import { register, singleInput, singleShape, type LayerConfig, type Shape } from '../basic/common';
 import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 export interface CoarseFineOptions {

@@ -9,9 +9,9 @@ import {
   type LayerVariable,
   type ReferenceWeight,
   type Shape,
-} from './common';
+} from '../basic/common';
 import { checkShape, type LayerArgs } from '../validate';
-import { composeBranches, reflectConv, xavier } from './reflect-conv';
+import { composeBranches, reflectConv, xavier } from '../basic/reflect-conv';
 
 export interface SmoothingOptions extends LayerArgs {
   /** Initial residual weight rw. Default 0.1. */
