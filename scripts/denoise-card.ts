@@ -20,6 +20,7 @@ import {
   LOWLIGHT_V2,
   Rng,
   applyLowLight,
+  applyLowLightV2,
   encodeImage,
   inverseExposureOracle,
   listImagesDeep,
@@ -27,6 +28,8 @@ import {
   synthesisSeed,
   synthesize,
   writeImage,
+  type LowLightParams,
+  type LowLightV2Params,
   type RgbImage,
   type SynthesisProtocol,
 } from '../src/data/index';
@@ -57,7 +60,9 @@ if (a.max) photos = photos.slice(0, Number(a.max));
 console.log(`denoiser card: base ${a.base}, variant ${a.variant}; ${photos.length} validation photos, seed ${seed}`);
 
 type Scores = { psnr: number; ssim: number; ssimUniform7: number };
-const METHODS = ['input', 'ISP-only', 'with denoiser', 'oracle'] as const;
+// 'ISP-only, no noise': the ISP-only model on the same darkening without the noise, the most a denoiser placed
+// after the ISP-only model could give.
+const METHODS = ['input', 'ISP-only', 'ISP-only, no noise', 'with denoiser', 'oracle'] as const;
 const mean = (xs: Scores[]): Scores => ({
   psnr: xs.reduce((s, x) => s + x.psnr, 0) / xs.length,
   ssim: xs.reduce((s, x) => s + x.ssim, 0) / xs.length,
@@ -84,6 +89,14 @@ const crop = (img: RgbImage, x: number, y: number, size: number): RgbImage => {
   return { width: w, height: h, data };
 };
 
+/** The same darkening without its noise. */
+const noiseFree = (photo: RgbImage, params: ReturnType<typeof synthesize>['params']): RgbImage => {
+  const quiet = { ...params, shotNoise: 0, readNoise: 0 };
+  return params.protocol === LOWLIGHT_V2
+    ? applyLowLightV2(photo, quiet as LowLightV2Params, new Rng(0))
+    : applyLowLight(photo, quiet as LowLightParams, new Rng(0));
+};
+
 const results: Record<string, unknown> = {
   base: a.base,
   variant: a.variant,
@@ -101,6 +114,7 @@ for (const protocol of [LOWLIGHT_V1, LOWLIGHT_V2] as SynthesisProtocol[]) {
     const outs: Record<(typeof METHODS)[number], RgbImage> = {
       input: low,
       'ISP-only': enhanceImage(base, low),
+      'ISP-only, no noise': enhanceImage(base, noiseFree(target, params)),
       'with denoiser': enhanceImage(variant, low),
       oracle: inverseExposureOracle(low, target, params),
     };
