@@ -134,7 +134,9 @@ describe('built package', () => {
       await run('tar', ['-xzf', join(project, info!.filename), '-C', pkg, '--strip-components=1']);
       mkdirSync(join(project, 'node_modules', '@tensorflow'));
       mkdirSync(join(project, 'node_modules', '@types'));
-      for (const dep of ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu', 'tfjs-backend-wasm'].map((p) => `@tensorflow/${p}`))
+      for (const dep of ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu', 'tfjs-backend-wasm'].map(
+        (p) => `@tensorflow/${p}`,
+      ))
         symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
       for (const dep of ['sharp', '@types/node'])
         symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
