@@ -7,11 +7,9 @@
  * reference PyTorch state_dict (.safetensors, preset lolv1). After `npm run demo`, for example:
  *
  *   npx tsx examples/enhance.ts runs/demo/train samples/lowlight/lol_eval15_1.png runs/example-enhanced.png
- *
- * In your own project import from 'masr-net' and 'masr-net/node' instead of the relative paths.
  */
-import { selectBackend } from '../src/index';
-import { imageToTensor, loadModel, readImage, tensorToImage, writeImage } from '../src/node/index';
+import { selectBackend } from 'masr-net';
+import { imageToTensor, loadModel, readImage, tensorToImage, writeImage } from 'masr-net/node';
 
 const [checkpoint, input, output] = process.argv.slice(2);
 if (!checkpoint || !input || !output) {

@@ -11,7 +11,7 @@
  *
  * (`masr-net test` does the same and also writes enhanced/comparison images and test_results.txt/json.)
  */
-import { selectBackend } from '../src/index';
+import { evaluatePair, selectBackend } from 'masr-net';
 import {
   LOWLIGHT_V1,
   detectLayout,
@@ -23,8 +23,7 @@ import {
   sampleJob,
   sourceSize,
   type PairSource,
-} from '../src/node/index';
-import { evaluatePair } from '../src/metrics/index';
+} from 'masr-net/node';
 
 const [checkpoint, folder] = process.argv.slice(2);
 if (!checkpoint || !folder) {

@@ -7,12 +7,14 @@
  * Defaults: the bundled samples/photos/train, 30 steps (a minute or two on 2 cores with the wasm backend).
  * `masr-net train` is this loop plus checkpoints with optimizer state, exact resume, logs and curves.
  */
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { clipByGlobalNorm, MASRNet, selectBackend } from '../src/index';
+import { clipByGlobalNorm, evaluatePair, MASRNet, selectBackend } from 'masr-net';
 import {
   AdamW,
   namedGradients,
   BatchLoader,
+  bundledSamples,
   LOWLIGHT_V1,
   batchToTensors,
   enhanceImage,
@@ -21,10 +23,9 @@ import {
   sampleJob,
   warmupCosineLr,
   type PairSource,
-} from '../src/node/index';
-import { evaluatePair } from '../src/metrics/index';
+} from 'masr-net/node';
 
-const folder = process.argv[2] ?? 'samples/photos/train';
+const folder = process.argv[2] ?? join(bundledSamples(), 'photos', 'train');
 const steps = Number(process.argv[3] ?? 30);
 const seed = 1;
 

@@ -22,7 +22,7 @@ export {
 } from '../infer/evaluate';
 export { runTest, type TestOptions, type TestSummary } from '../infer/test-run';
 export { runEnhance, type EnhanceOptions } from '../infer/enhance-files';
-export { runDemo, type DemoOptions } from '../infer/demo';
+export { runDemo, bundledSamples, type DemoOptions } from '../infer/demo';
 export { runCli, EXIT, type CliContext } from '../cli/run';
 export { consoleReporter, memoryReporter, type Reporter } from '../reporter';
 // Drawing: heatmaps, training curves, comparison images, text.

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,20 @@ const run = async (cmd: string, args: string[], cwd = root) =>
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
     })
   ).stdout;
+/** A strict TypeScript consumer's tsconfig (skipLibCheck: tfjs's own .d.ts files fail strict checks, README). */
+const consumerTsconfig = (files: string[], types: string[] = []) =>
+  JSON.stringify({
+    compilerOptions: {
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      target: 'ES2022',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types,
+    },
+    files,
+  });
 
 describe('built package', () => {
   let consumer: string;
@@ -99,21 +113,74 @@ describe('built package', () => {
       join(consumer, 'use.ts'),
       "import { MASRNet, selectBackend, type BackendChoice } from 'masr-net';\nconst f: () => Promise<BackendChoice> = () => selectBackend('cpu');\nexport { f, MASRNet };\n",
     );
-    writeFileSync(
-      join(consumer, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          module: 'NodeNext',
-          moduleResolution: 'NodeNext',
-          strict: true,
-          noEmit: true,
-          skipLibCheck: true,
-          types: [],
-        },
-        files: ['use.ts'],
-      }),
-    );
+    writeFileSync(join(consumer, 'tsconfig.json'), consumerTsconfig(['use.ts']));
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ type: 'module' }));
     await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', consumer]);
+  });
+
+  // The tarball as a user installs it (extracted into node_modules, not linked; its dependencies linked beside it):
+  // the shipped examples type-check under strict tsc, and examples/custom-model.ts trains, scores, saves and reloads.
+  describe('packed, with its examples', () => {
+    let project: string;
+    let packed: string[];
+
+    beforeAll(async () => {
+      project = mkdtempSync(join(tmpdir(), 'masr-packed-'));
+      const pack = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project]);
+      const [info] = JSON.parse(pack) as { filename: string; files: { path: string }[] }[];
+      packed = info!.files.map((f) => f.path);
+      const pkg = join(project, 'node_modules', 'masr-net');
+      mkdirSync(pkg, { recursive: true });
+      await run('tar', ['-xzf', join(project, info!.filename), '-C', pkg, '--strip-components=1']);
+      mkdirSync(join(project, 'node_modules', '@tensorflow'));
+      mkdirSync(join(project, 'node_modules', '@types'));
+      for (const dep of ['tfjs-core', 'tfjs-layers', 'tfjs-backend-cpu', 'tfjs-backend-wasm'].map(
+        (p) => `@tensorflow/${p}`,
+      ))
+        symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
+      for (const dep of ['sharp', '@types/node'])
+        symlinkSync(join(root, 'node_modules', dep), join(project, 'node_modules', dep));
+      // A user copies an example into their project and runs it there.
+      cpSync(join(pkg, 'examples'), join(project, 'examples'), { recursive: true });
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+    }, 300_000);
+
+    afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+    it('ships the examples the README points to (the web demo stays in the repository)', () => {
+      const examples = packed.filter((p) => p.startsWith('examples/')).sort();
+      expect(examples).toEqual([
+        'examples/README.md',
+        'examples/custom-model.ts',
+        'examples/enhance.ts',
+        'examples/evaluate.ts',
+        'examples/train.ts',
+      ]);
+      expect(packed).toContain('docs/build-your-own.md');
+    });
+
+    it('type-checks every shipped example against the packed types (strict, skipLibCheck)', async () => {
+      const files = packed.filter((p) => /^examples\/[^/]+\.ts$/.test(p));
+      writeFileSync(join(project, 'tsconfig.json'), consumerTsconfig(files, ['node']));
+      await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', project]);
+    });
+
+    it('runs examples/custom-model.ts on wasm: finite losses, no leak, scores, the reloaded model reproduces it', async () => {
+      const tsx = join(root, 'node_modules', '.bin', 'tsx');
+      const out = await run(tsx, ['examples/custom-model.ts', '--steps', '5', '--out', 'model'], project);
+      expect(out).toMatch(/^backend: wasm/);
+      const steps = [...out.matchAll(/^step (\d+)\/5 {2}loss (\S+) \(aux (\S+)\)/gm)];
+      expect(steps.map((m) => Number(m[1]))).toEqual([1, 2, 3, 4, 5]);
+      for (const m of steps) expect([Number(m[2]), Number(m[3])].every(Number.isFinite), m[0]).toBe(true);
+      const tensors = /^tensors: (\d+) after step 1, (\d+) after step 5$/m.exec(out);
+      expect(tensors?.[2], 'tensors leaked per step').toBe(tensors?.[1]);
+      const psnr = /^held-out PSNR before (\S+) dB, after (\S+) dB$/m.exec(out);
+      const ssim = /^held-out SSIM before (\S+), after (\S+)$/m.exec(out);
+      for (const v of [psnr?.[1], psnr?.[2]]) expect(Number(v)).toBeGreaterThan(0);
+      for (const v of [ssim?.[1], ssim?.[2]]) expect(Math.abs(Number(v))).toBeLessThanOrEqual(1);
+      // The example itself exits 1 (failing `run`) when the loaded model's output differs.
+      expect(Number(/max \|diff\| (\S+)$/m.exec(out)?.[1])).toBeLessThanOrEqual(1e-6);
+      expect(existsSync(join(project, 'model', 'model.json'))).toBe(true);
+    }, 600_000);
   });
 });
