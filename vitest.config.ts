@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
-    testTimeout: 120_000,
+    testTimeout: 300_000, // slow tests (cpu-backend training steps) take 150 s on a loaded 2-core machine
     hookTimeout: 120_000,
     projects: [
       {
