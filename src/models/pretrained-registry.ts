@@ -9,5 +9,13 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
     "sha256": "d8200b65261fb32d7a8e02d08df3f81fe353a3d82650f0e4af5f50e86d57bb79",
     "bytes": 19757780,
     "description": "MASR-Net lolv1 (the faithful preset) trained with recipes/lowlight-v1.json (stage 1, lowlight-v2 pairs), recipes/lowlight-v1-stage2.json (stage 2, plain lowlight-v1 pairs), recipes/lowlight-v1-stage3.json (stage 3, lowlight-v2 pairs, stopped at step 344) and recipes/lowlight-v1-stage4.json (stage 4, lowlight-v2 pairs, 1500 steps): validation (McMaster + Set14, lowlight-v1) 20.67 dB / 0.616, undarkened photos 29.6 dB. float32"
+  },
+  "lowlight-v1-denoise": {
+    "name": "lowlight-v1-denoise",
+    "preset": "lolv1-denoise",
+    "file": "lowlight-v1-denoise.safetensors",
+    "sha256": "1b514bd3d8d38e8fd854db07c0737bba6ad920c887c5da30aab0a0a55d068759",
+    "bytes": 19939276,
+    "description": "MASR-Net lolv1-denoise (lolv1 plus a ResidualDenoiser after the ISP, conditioned on the ISP gain map; docs/model-card.md, The noise-aware variant): the denoiser trained alone on the frozen lowlight-v1 stage-3 ISP (recipes/lowlight-v1-denoise-stage1.json, 300 steps), then the whole model with the stage-4 recipe (recipes/lowlight-v1-denoise-stage2.json, stopped at step 615, weights of step 600): validation (McMaster + Set14, lowlight-v1) 20.91 dB / 0.635. float32"
   }
 };
