@@ -10,7 +10,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { selectBackend } from '../src/backend';
 import { concatHorizontal, drawText } from '../src/viz/draw';
 import { enhanceImage } from '../src/infer/evaluate';
@@ -21,7 +20,6 @@ import {
   Rng,
   applyLowLight,
   applyLowLightV2,
-  encodeImage,
   inverseExposureOracle,
   listImagesDeep,
   readImage,
@@ -33,7 +31,7 @@ import {
   type RgbImage,
   type SynthesisProtocol,
 } from '../src/data/index';
-import { evaluatePair } from '../src/metrics/index';
+import { doNoHarm, meanScores, printTable, score, writeStackedGrid, type Scores } from './card-common';
 
 const { values: a } = parseArgs({
   options: {
@@ -59,19 +57,9 @@ for (const d of a.photos!.split(',')) photos.push(...(await listImagesDeep(d)));
 if (a.max) photos = photos.slice(0, Number(a.max));
 console.log(`denoiser card: base ${a.base}, variant ${a.variant}; ${photos.length} validation photos, seed ${seed}`);
 
-type Scores = { psnr: number; ssim: number; ssimUniform7: number };
 // 'ISP-only, no noise': the ISP-only model on the same darkening without the noise, the most a denoiser placed
 // after the ISP-only model could give.
 const METHODS = ['input', 'ISP-only', 'ISP-only, no noise', 'with denoiser', 'oracle'] as const;
-const mean = (xs: Scores[]): Scores => ({
-  psnr: xs.reduce((s, x) => s + x.psnr, 0) / xs.length,
-  ssim: xs.reduce((s, x) => s + x.ssim, 0) / xs.length,
-  ssimUniform7: xs.reduce((s, x) => s + x.ssimUniform7, 0) / xs.length,
-});
-const score = (out: RgbImage, target: RgbImage): Scores => {
-  const s = evaluatePair(out, target);
-  return { psnr: s.psnr, ssim: s.ssim, ssimUniform7: s.ssimUniform7 };
-};
 const labelled = (img: RgbImage, text: string): RgbImage => {
   const copy = { ...img, data: img.data.slice() };
   drawText(copy, 6, 6, text.toUpperCase(), { scale: 2, background: [0, 0, 0] });
@@ -130,37 +118,13 @@ for (const protocol of [LOWLIGHT_V1, LOWLIGHT_V2] as SynthesisProtocol[]) {
     process.stdout.write(`\r${protocol}: ${i + 1}/${photos.length}`);
   }
   console.log();
-  const table = Object.fromEntries(METHODS.map((m) => [m, mean(per[m]!)]));
+  const table = Object.fromEntries(METHODS.map((m) => [m, meanScores(per[m]!)]));
   results[protocol] = table;
-  console.log(`| ${protocol} | PSNR (dB) | SSIM (Gaussian 11/1.5) | SSIM (test.py: skimage 7x7) |\n|---|---|---|---|`);
-  for (const m of METHODS) {
-    const s = table[m]!;
-    console.log(`| ${m} | ${s.psnr.toFixed(2)} | ${s.ssim.toFixed(4)} | ${s.ssimUniform7.toFixed(4)} |`);
-  }
+  printTable(protocol, table);
 }
 
 // 2. Do no harm (the variant): the validation photos undarkened, and 1 stop under without noise.
-const harm = { undarkened: [] as number[], oneStopInput: [] as number[], oneStopModel: [] as number[] };
-for (let i = 0; i < photos.length; i++) {
-  const target = clean[i]!;
-  harm.undarkened.push(score(enhanceImage(variant, target), target).psnr);
-  const quantised = applyLowLight(
-    target,
-    { protocol: LOWLIGHT_V1, seed: 0, exposureStops: 1, gains: [1, 1, 1], shotNoise: 0, readNoise: 0 },
-    new Rng(0),
-  );
-  harm.oneStopInput.push(score(quantised, target).psnr);
-  harm.oneStopModel.push(score(enhanceImage(variant, quantised), target).psnr);
-}
-const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-results.doNoHarm = {
-  undarkenedPsnr: avg(harm.undarkened),
-  undarkenedWorst: Math.min(...harm.undarkened),
-  oneStopInputPsnr: avg(harm.oneStopInput),
-  oneStopModelPsnr: avg(harm.oneStopModel),
-  oneStopImproved: harm.oneStopModel.filter((m, i) => m > harm.oneStopInput[i]!).length,
-  count: photos.length,
-};
+results.doNoHarm = doNoHarm(variant, clean);
 console.log('do no harm (variant):', JSON.stringify(results.doNoHarm));
 
 // 3. Real low-light photos: original | ISP-only | with denoiser, and full-size crops of the two outputs.
@@ -187,23 +151,7 @@ for (const sub of ['LOL-v1-eval15-low', 'LIME', 'DICM']) {
   }
 }
 const width = 1500;
-const scaled = await Promise.all(
-  rows.map(async (r) => {
-    const png = await encodeImage(r, { format: 'png' });
-    return sharp(png).resize({ width }).png().toBuffer({ resolveWithObject: true });
-  }),
-);
-const height = scaled.reduce((h, s) => h + s.info.height + 6, 0);
-let y = 0;
-const layers = scaled.map((s) => {
-  const layer = { input: s.data, top: y, left: 0 };
-  y += s.info.height + 6;
-  return layer;
-});
-await sharp({ create: { width, height, channels: 3, background: '#000' } })
-  .composite(layers)
-  .png()
-  .toFile(join(a.out!, 'real-grid.png'));
+await writeStackedGrid(rows, width, join(a.out!, 'real-grid.png'));
 console.log(`real low-light: ${a.out}/real_*.jpg, crop_*.png (full size), real-grid.png`);
 writeFileSync(join(a.out!, 'validation.json'), JSON.stringify(results, null, 2) + '\n');
 console.log(`wrote ${join(a.out!, 'validation.json')}`);
