@@ -2,6 +2,7 @@
 // do-no-harm checks and the stacked grid of real photos.
 import sharp from 'sharp';
 import { enhanceImage } from '../src/infer/evaluate';
+import { drawText } from '../src/viz/draw';
 import { LOWLIGHT_V1, Rng, applyLowLight, encodeImage, type RgbImage } from '../src/data/index';
 import { evaluatePair } from '../src/metrics/index';
 import type { MASRNet } from '../src/models/index';
@@ -17,6 +18,13 @@ export const meanScores = (xs: Scores[]): Scores => ({
 export const score = (out: RgbImage, target: RgbImage): Scores => {
   const s = evaluatePair(out, target);
   return { psnr: s.psnr, ssim: s.ssim, ssimUniform7: s.ssimUniform7 };
+};
+
+/** A copy of the image with `text` drawn in its top-left corner. */
+export const labelled = (img: RgbImage, text: string): RgbImage => {
+  const copy = { ...img, data: img.data.slice() };
+  drawText(copy, 6, 6, text.toUpperCase(), { scale: 2, background: [0, 0, 0] });
+  return copy;
 };
 
 /** Prints one protocol's validation table in Markdown. */

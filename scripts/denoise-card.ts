@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend';
-import { concatHorizontal, drawText } from '../src/viz/draw';
+import { concatHorizontal } from '../src/viz/draw';
 import { enhanceImage } from '../src/infer/evaluate';
 import { loadModel } from '../src/infer/model-source';
 import {
@@ -31,7 +31,7 @@ import {
   type RgbImage,
   type SynthesisProtocol,
 } from '../src/data/index';
-import { doNoHarm, meanScores, printTable, score, writeStackedGrid, type Scores } from './card-common';
+import { doNoHarm, labelled, meanScores, printTable, score, writeStackedGrid, type Scores } from './card-common';
 
 const { values: a } = parseArgs({
   options: {
@@ -60,11 +60,6 @@ console.log(`denoiser card: base ${a.base}, variant ${a.variant}; ${photos.lengt
 // 'ISP-only, no noise': the ISP-only model on the same darkening without the noise, the most a denoiser placed
 // after the ISP-only model could give.
 const METHODS = ['input', 'ISP-only', 'ISP-only, no noise', 'with denoiser', 'oracle'] as const;
-const labelled = (img: RgbImage, text: string): RgbImage => {
-  const copy = { ...img, data: img.data.slice() };
-  drawText(copy, 6, 6, text.toUpperCase(), { scale: 2, background: [0, 0, 0] });
-  return copy;
-};
 /** A size x size crop at (x, y) (clamped into the image). */
 const crop = (img: RgbImage, x: number, y: number, size: number): RgbImage => {
   const w = Math.min(size, img.width);

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../src/backend';
-import { concatHorizontal, drawText } from '../src/viz/draw';
+import { concatHorizontal } from '../src/viz/draw';
 import { enhanceImage } from '../src/infer/evaluate';
 import { loadModel } from '../src/infer/model-source';
 import {
@@ -29,7 +29,7 @@ import {
   type RgbImage,
   type SynthesisProtocol,
 } from '../src/data/index';
-import { doNoHarm, meanScores, printTable, score, writeStackedGrid, type Scores } from './card-common';
+import { doNoHarm, labelled, meanScores, printTable, score, writeStackedGrid, type Scores } from './card-common';
 import { MASRNet } from '../src/models/index';
 
 const { values: a } = parseArgs({
@@ -78,13 +78,8 @@ for (const protocol of [LOWLIGHT_V1, LOWLIGHT_V2] as SynthesisProtocol[]) {
     };
     for (const m of METHODS) per[m]!.push(score(outs[m], target));
     if (protocol === LOWLIGHT_V1 && i < 4) {
-      const tiles = (['input', 'histogram eq.', 'model', 'oracle'] as const).map((m) => {
-        const img = { ...outs[m], data: outs[m].data.slice() };
-        drawText(img, 6, 6, m.toUpperCase(), { scale: 2, background: [0, 0, 0] });
-        return img;
-      });
-      const ref = { ...target, data: target.data.slice() };
-      drawText(ref, 6, 6, 'REFERENCE', { scale: 2, background: [0, 0, 0] });
+      const tiles = (['input', 'histogram eq.', 'model', 'oracle'] as const).map((m) => labelled(outs[m], m));
+      const ref = labelled(target, 'reference');
       await writeImage(join(a.out!, `validation_${i}.jpg`), concatHorizontal([...tiles, ref], 4), { quality: 92 });
     }
     process.stdout.write(`\r${protocol}: ${i + 1}/${photos.length}`);
@@ -123,8 +118,7 @@ for (const sub of ['LOL-v1-eval15-low', 'LIME', 'DICM']) {
   for (const f of files) {
     const img = (await readImage(f)) as RgbImage;
     const out = enhanceImage(model, img);
-    const left = { ...img, data: img.data.slice() };
-    drawText(left, 6, 6, `${sub} ${basename(f)}`.toUpperCase(), { scale: 2, background: [0, 0, 0] });
+    const left = labelled(img, `${sub} ${basename(f)}`);
     const pair = concatHorizontal([left, out], 4);
     rows.push(pair);
     await writeImage(join(a.out!, `real_${sub}_${basename(f).replace(/\.[^.]+$/, '')}.jpg`), pair, { quality: 92 });

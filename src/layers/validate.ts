@@ -14,6 +14,13 @@ export function checkPositiveInt(layer: string, name: string, value: unknown): n
   return value;
 }
 
+export function checkNonNegativeInt(layer: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new Error(`${layer}: ${name} must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** A dropout-like rate in [0, 1). */
 export function checkRate(layer: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !(value >= 0 && value < 1)) {

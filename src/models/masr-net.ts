@@ -411,6 +411,7 @@ export class MASRNet {
     const weights = this.network.referenceWeights();
     return importReferenceWeights(bytes, weights, this.buffers(), unusedKeys(weights), options.allowMissing);
   }
+
   /** The weights as a reference state_dict in safetensors (same keys and layouts; loadSafetensors∘toSafetensors = identity). */
   toSafetensors(): Uint8Array {
     return exportReferenceWeights(this.network.referenceWeights(), this.buffers(), {

@@ -80,8 +80,9 @@ export class MasrNetwork {
   /** The denoising stage (config.denoiser), or null. Its weights are `denoiser.*`. */
   readonly denoiser: ResidualDenoiser | null;
   /**
-   * When true, every layer but the denoiser is frozen: not trainable, and run in inference mode even in training
-   * (no dropout, deterministic routing, nothing of it on the gradient tape). Set by MASRNet.freezeBase.
+   * When true, every layer but the denoiser is frozen: run in inference mode even in training (no dropout,
+   * deterministic routing, nothing of it on the gradient tape), and left out of MASRNet.trainableVariables. The
+   * layers' own `trainable` flags are not changed. Set by MASRNet.freezeBase.
    */
   baseFrozen = false;
 
@@ -214,11 +215,6 @@ export class MasrNetwork {
     }
   }
 
-  /** The layers of the ISP-only network (all but the denoiser). */
-  baseLayers(): tfl.layers.Layer[] {
-    return this.layers().filter((l) => l !== this.denoiser);
-  }
-
   /** Every layer (blocks and composites), in forward order. */
   layers(): tfl.layers.Layer[] {
     return [
@@ -292,13 +288,14 @@ export class MasrNetwork {
       let ispOutput: tf.Tensor4D | undefined;
       let denoisedInput: tf.Tensor4D | undefined;
       if (this.denoiser && dn) {
-        const gain = (base: tf.Tensor4D): tf.Tensor4D[] =>
+        // The denoiser's inputs: the image, and the gain map when it is conditioned on it.
+        const conditioned = (base: tf.Tensor4D): tf.Tensor4D[] =>
           this.denoiser!.conditionChannels > 0 ? [base, ispGainMap(images, enhanced)] : [base];
         if (dn.placement === 'after') {
           if (!training) ispOutput = enhanced;
-          enhanced = this.denoise(gain(enhanced), ENHANCED_MIN);
+          enhanced = this.denoise(conditioned(enhanced), ENHANCED_MIN);
         } else {
-          const denoised = this.denoise(gain(images), 0);
+          const denoised = this.denoise(conditioned(images), 0);
           if (!training) denoisedInput = denoised;
           enhanced = applyIsp(denoised, isp.maps!, { color: { residualScale: this.config.colorResidualScale } });
         }

@@ -9,7 +9,7 @@ import {
   type ReferenceWeight,
   type Shape,
 } from '../basic/common';
-import { checkPositiveInt, checkShape, type LayerArgs } from '../validate';
+import { checkNonNegativeInt, checkPositiveInt, checkShape, type LayerArgs } from '../validate';
 
 export interface ResidualDenoiserOptions extends LayerArgs {
   /** Feature channels of the convolutions. Default 32. */
@@ -53,15 +53,9 @@ export class ResidualDenoiser extends MasrLayer {
   constructor(options: ResidualDenoiserOptions = {}) {
     super(options);
     this.channels = checkPositiveInt(NAME, 'channels', options.channels ?? 32);
-    this.numBlocks = options.blocks ?? 2;
-    if (!Number.isInteger(this.numBlocks) || this.numBlocks < 0)
-      throw new Error(`${NAME}: blocks must be a non-negative integer, got ${String(options.blocks)}`);
+    this.numBlocks = checkNonNegativeInt(NAME, 'blocks', options.blocks ?? 2);
     this.scale = checkPositiveInt(NAME, 'scale', options.scale ?? 2);
-    this.conditionChannels = options.conditionChannels ?? 1;
-    if (!Number.isInteger(this.conditionChannels) || this.conditionChannels < 0)
-      throw new Error(
-        `${NAME}: conditionChannels must be a non-negative integer, got ${String(options.conditionChannels)}`,
-      );
+    this.conditionChannels = checkNonNegativeInt(NAME, 'conditionChannels', options.conditionChannels ?? 1);
   }
 
   private inputShapes(inputShape: Shape | Shape[]): Shape[] {
