@@ -82,6 +82,10 @@ export const TRAIN_SPECS: OptionSpecs = {
   'val-max': { type: 'int', default: d.valMax, help: 'at most this many validation images' },
   'val-crop': { type: 'int', default: d.valCrop, help: 'centre crop of validation images (0 = full size)' },
   'val-seed': { type: 'int', help: "seed of the validation photos' synthetic darkening (default: --seed)" },
+  'val-undarkened': {
+    type: 'boolean',
+    help: 'also score the validation references fed undarkened (do no harm: PSNR of output vs photo, mean and worst)',
+  },
   ...MODEL,
   batch: { type: 'int', default: d.batch, help: 'images per step' },
   crop: { type: 'int', default: d.crop, help: 'random crop size (pixels)' },

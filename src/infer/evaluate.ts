@@ -100,3 +100,26 @@ export function meanScores(scores: PairScores[]): MeanScores {
     ssimUniform7: mean('ssimUniform7'),
   };
 }
+
+/** Do-no-harm scores: PSNR of the model's output against a reference it was fed undarkened. */
+export interface UndarkenedScores {
+  undarkenedPsnr: number;
+  undarkenedWorst: number;
+}
+
+/**
+ * Feed each sample's reference, undarkened, to the model and score the output against it: a photo that is already
+ * well exposed should come out nearly unchanged (mean and worst PSNR over the samples).
+ */
+export async function scoreUndarkened(model: MASRNet, samples: Sample[]): Promise<UndarkenedScores> {
+  if (samples.length === 0) throw new Error('scoreUndarkened: no samples were given, so there is nothing to score');
+  const results = await evaluateSamples(model, samples.length, async (i) => ({
+    ...samples[i]!,
+    input: samples[i]!.target,
+  }));
+  const psnrs = results.map((r) => r.scores.psnr);
+  return {
+    undarkenedPsnr: psnrs.reduce((a, p) => a + p, 0) / psnrs.length,
+    undarkenedWorst: Math.min(...psnrs),
+  };
+}

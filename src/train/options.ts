@@ -62,6 +62,12 @@ export interface TrainOptions extends SourceOptions {
    * continued run draws new training pairs with another `seed`.
    */
   valSeed?: number;
+  /**
+   * Also score the validation photos fed undarkened (do no harm: a well-exposed photo should come out unchanged).
+   * Logged as `undarkenedPsnr` / `undarkenedWorst`; it costs one more forward per validation image and does not
+   * change what is trained or which checkpoint is best.
+   */
+  valUndarkened?: boolean;
   workers: number;
   /**
    * Worker threads computing gradients beside the training thread, each on its own share of the micro-batches

@@ -23,7 +23,7 @@ import { saveCheckpoint, type TrainerState } from './checkpoint';
 import { checkRunImages } from '../data/check-images';
 import { claimNewRunFolder, lockRunFolder } from './run-folder';
 import { trainingCurves } from '../viz/curves';
-import { evaluateSamples, meanScores } from '../infer/evaluate';
+import { evaluateSamples, meanScores, scoreUndarkened } from '../infer/evaluate';
 import { createModel, loadModel } from '../infer/model-source';
 import { formatDuration, type Reporter } from '../reporter';
 import { hashSeed, withSeededRandom } from '../random/index';
@@ -290,7 +290,6 @@ async function trainInFolder(
       const t0 = performance.now();
       const results = await evaluateSamples(model, valSamples.length, async (i) => valSamples[i]!);
       const m = meanScores(results.map((r) => r.scores));
-      const seconds = (performance.now() - t0) / 1000;
       const improved = bestPsnr === null || m.psnr > bestPsnr;
       if (improved) {
         bestPsnr = m.psnr;
@@ -300,10 +299,15 @@ async function trainInFolder(
       lastVal = { psnr: m.psnr, ssim: m.ssim };
       history.psnr.push([step, m.psnr]);
       history.ssim.push([step, m.ssim]);
-      await log({ type: 'val', step, ...m, seconds, best: improved });
+      const harm = o.valUndarkened ? await scoreUndarkened(model, valSamples) : undefined;
+      await log({ type: 'val', step, ...m, ...harm, seconds: (performance.now() - t0) / 1000, best: improved });
       reporter.info(
         `  val @ step ${step}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)} (GT-mean ${m.psnrGtMean.toFixed(2)} dB / ${m.ssimGtMean.toFixed(4)}) on ${m.count} images${improved ? ' — best so far, saved best/' : ''}`,
       );
+      if (harm)
+        reporter.info(
+          `  undarkened @ step ${step}: PSNR ${harm.undarkenedPsnr.toFixed(2)} dB (worst ${harm.undarkenedWorst.toFixed(2)} dB) of output vs photo`,
+        );
       if (improved) await saveCheckpoint(join(o.out, 'best'), model, optimizer, state(step, 'best'));
       if ((await hooks.onValidation?.(step, lastVal)) === 'stop') stopAt = step;
     };
