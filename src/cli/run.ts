@@ -240,7 +240,7 @@ const COMMANDS: Record<string, Command> = {
         },
         ctx.reporter,
       );
-      ctx.reporter.info(`wrote ${r.written.length} files to ${String(v.out)}`);
+      ctx.reporter.info(`wrote ${r.written.length} file${r.written.length === 1 ? '' : 's'} to ${String(v.out)}`);
       return EXIT.ok;
     },
   },
