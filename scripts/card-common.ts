@@ -1,7 +1,7 @@
 // What scripts/model-card.ts and scripts/denoise-card.ts share: scores, the validation table's printout, the
 // do-no-harm checks and the stacked grid of real photos.
 import sharp from 'sharp';
-import { enhanceImage } from '../src/infer/evaluate';
+import { enhanceImage, scoreUndarkened } from '../src/infer/evaluate';
 import { drawText } from '../src/viz/draw';
 import { LOWLIGHT_V1, Rng, applyLowLight, encodeImage, type RgbImage } from '../src/data/index';
 import { evaluatePair } from '../src/metrics/index';
@@ -36,9 +36,8 @@ export function printTable(protocol: string, table: Record<string, Scores>): voi
 
 /** Do no harm: the photos fed undarkened, and 1 stop under (lowlight-v1's darkening, neutral gains, no noise). */
 export function doNoHarm(model: MASRNet, photos: RgbImage[]) {
-  const harm = { undarkened: [] as number[], oneStopInput: [] as number[], oneStopModel: [] as number[] };
+  const harm = { oneStopInput: [] as number[], oneStopModel: [] as number[] };
   for (const target of photos) {
-    harm.undarkened.push(score(enhanceImage(model, target), target).psnr);
     const quantised = applyLowLight(
       target,
       { protocol: LOWLIGHT_V1, seed: 0, exposureStops: 1, gains: [1, 1, 1], shotNoise: 0, readNoise: 0 },
@@ -49,8 +48,7 @@ export function doNoHarm(model: MASRNet, photos: RgbImage[]) {
   }
   const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   return {
-    undarkenedPsnr: avg(harm.undarkened),
-    undarkenedWorst: Math.min(...harm.undarkened),
+    ...scoreUndarkened(model, photos),
     oneStopInputPsnr: avg(harm.oneStopInput),
     oneStopModelPsnr: avg(harm.oneStopModel),
     oneStopImproved: harm.oneStopModel.filter((m, i) => m > harm.oneStopInput[i]!).length,

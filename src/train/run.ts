@@ -299,7 +299,12 @@ async function trainInFolder(
       lastVal = { psnr: m.psnr, ssim: m.ssim };
       history.psnr.push([step, m.psnr]);
       history.ssim.push([step, m.ssim]);
-      const harm = o.valUndarkened ? await scoreUndarkened(model, valSamples) : undefined;
+      const harm = o.valUndarkened
+        ? scoreUndarkened(
+            model,
+            valSamples.map((s) => s.target),
+          )
+        : undefined;
       await log({ type: 'val', step, ...m, ...harm, seconds: (performance.now() - t0) / 1000, best: improved });
       reporter.info(
         `  val @ step ${step}: PSNR ${m.psnr.toFixed(2)} dB, SSIM ${m.ssim.toFixed(4)} (GT-mean ${m.psnrGtMean.toFixed(2)} dB / ${m.ssimGtMean.toFixed(4)}) on ${m.count} images${improved ? ' — best so far, saved best/' : ''}`,
