@@ -4,6 +4,7 @@ import { hashSeed, Rng } from '../random/rng';
 import { openSampleReader, type SampleReader } from './sample-reader';
 import { sampleJob, sourceSize, type PairSource, type Sample, type SampleJob } from './samples';
 import type { SynthesisParams } from './protocols';
+import type { AutoExposureConfig } from '../isp/auto-exposure';
 
 export interface BatchLoaderOptions extends AugmentOptions {
   /** Images per batch. */
@@ -18,6 +19,8 @@ export interface BatchLoaderOptions extends AugmentOptions {
   prefetch?: number;
   /** Decode worker threads (0 = decode on the calling thread). Default 1. */
   workers?: number;
+  /** Bring each whole darkened input to this white point before cropping (the model's config.autoExposure). */
+  autoExposure?: AutoExposureConfig | null;
 }
 
 /** A batch as flat NHWC float32 arrays, ready for `tf.tensor4d(input, shape)`. */
@@ -94,7 +97,9 @@ export class BatchLoader {
       const g = step * batchSize + j;
       const epoch = Math.floor(g / this.size);
       const index = this.permutation(epoch)[g % this.size]!;
-      jobs.push(sampleJob(this.source, index, epoch, { crop, flips, rot90, seed: hashSeed(seed, 'augment', g) }));
+      const job = sampleJob(this.source, index, epoch, { crop, flips, rot90, seed: hashSeed(seed, 'augment', g) });
+      if (this.options.autoExposure) job.autoExposure = this.options.autoExposure;
+      jobs.push(job);
     }
     return jobs;
   }

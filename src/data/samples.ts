@@ -6,6 +6,7 @@ import { readImage, type RgbImage } from './image';
 import { Rng, hashSeed } from '../random/rng';
 import { synthesize, type SynthesisParams, type SynthesisProtocol } from './protocols';
 import { LOWLIGHT_V1 } from './synthesis';
+import { applyExposureGain, autoExposureGain, type AutoExposureConfig } from '../isp/auto-exposure';
 
 /** Where training/evaluation pairs come from: real pairs on disk, or photos darkened synthetically. */
 export type PairSource =
@@ -24,6 +25,8 @@ export type PairSource =
 export type SampleJob = {
   /** Augment with these options and this seed; absent = the full image as is. */
   augment?: AugmentOptions & { seed: number };
+  /** Bring the whole (darkened) input to this white point before augmenting (MASRNetConfig.autoExposure). */
+  autoExposure?: AutoExposureConfig;
 } & (
   | { kind: 'pair'; name: string; input: string; target: string }
   | { kind: 'photo'; name: string; path: string; synthesisSeed: number; protocol?: SynthesisProtocol }
@@ -37,6 +40,8 @@ export interface Sample {
   /** The synthetic-darkening parameters, for synthetic pairs. */
   synthesis?: SynthesisParams;
   augment?: AugmentParams;
+  /** The white-point gain applied to the input (job.autoExposure). */
+  exposureGain?: number;
 }
 
 /** Number of items in a source. */
@@ -101,19 +106,27 @@ export async function loadSample(job: SampleJob): Promise<Sample> {
         `size ${input.width}x${input.height} differs from its reference ${job.target} (${target.width}x${target.height})`,
       );
     }
-    const params = augmentOrThrow(job.input, input, job, rng);
-    if (!params) return { name: job.name, input, target };
-    return {
-      name: job.name,
-      input: applyAugment(input, params),
-      target: applyAugment(target, params),
-      augment: params,
-    };
+    const gain = job.autoExposure && autoExposureGain(input.data, input.width * input.height, job.autoExposure);
+    const x = gain ? applyExposureGain(input, gain) : input;
+    const params = augmentOrThrow(job.input, x, job, rng);
+    const base = { name: job.name, ...(gain && { exposureGain: gain }) };
+    if (!params) return { ...base, input: x, target };
+    return { ...base, input: applyAugment(x, params), target: applyAugment(target, params), augment: params };
   }
   const photo = await readImage(job.path);
   const params = augmentOrThrow(job.path, photo, job, rng);
+  const protocol = job.protocol ?? LOWLIGHT_V1;
+  if (job.autoExposure) {
+    // The white point is the whole darkened photo's, so darken it all, then crop (and apply the gain to the crop
+    // only: the same values, at a fraction of the cost).
+    const { low, params: synthesis } = synthesize(protocol, photo, job.synthesisSeed);
+    const gain = autoExposureGain(low.data, low.width * low.height, job.autoExposure);
+    const [crop, target] = params ? [applyAugment(low, params), applyAugment(photo, params)] : [low, photo];
+    const input = applyExposureGain(crop, gain);
+    return { name: job.name, input, target, synthesis, augment: params, exposureGain: gain };
+  }
   // The darkening is per pixel, so darkening the crop equals cropping the darkened photo (and costs far less).
   const target = params ? applyAugment(photo, params) : photo;
-  const { low, params: synthesis } = synthesize(job.protocol ?? LOWLIGHT_V1, target, job.synthesisSeed);
+  const { low, params: synthesis } = synthesize(protocol, target, job.synthesisSeed);
   return { name: job.name, input: low, target, synthesis, augment: params };
 }

@@ -18,3 +18,12 @@ export {
 export type { IspApplyOptions, IspOp } from './op';
 export { ISP_OPS, ispOpsInApplyOrder } from './registry';
 export { ispGainMap } from './gain';
+export { applyExposureGains } from './exposure-gains';
+export {
+  DEFAULT_AUTO_EXPOSURE,
+  applyExposureGain,
+  autoExposeImage,
+  autoExposureGain,
+  autoExposureGains,
+  type AutoExposureConfig,
+} from './auto-exposure';

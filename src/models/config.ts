@@ -1,8 +1,9 @@
+import { DEFAULT_AUTO_EXPOSURE, type AutoExposureConfig } from '../isp/auto-exposure';
 import { ISP_OPS } from '../isp/index';
 import { DEFAULT_LOSS_WEIGHTS, type MasrLossWeights } from '../losses/index';
 
 /** The preset names, in the order the CLI and errors list them. */
-export const MASRNET_PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny', 'lolv1-denoise'] as const;
+export const MASRNET_PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny', 'lolv1-denoise', 'lolv1-autoexposure'] as const;
 export type MASRNetPreset = (typeof MASRNET_PRESETS)[number];
 
 /** One Mixture-of-Attention stage (the reference's multi_attention_i). */
@@ -149,6 +150,13 @@ export interface MASRNetConfig {
    * saved and exported under `denoiser.*`.
    */
   denoiser: MasrDenoiserConfig | null;
+  /**
+   * White-point exposure normalisation of the input before the network (one linear gain per photo, from the whole
+   * photo: src/isp/auto-exposure.ts), or null (the reference presets). Not part of the reference; it has no weights.
+   * `enhance`, `enhanceWithMaps` and `enhanceTiled` apply it; the trainer applies it in the data loader, before
+   * cropping, so `computeLoss` and `trainStep` take inputs already normalised.
+   */
+  autoExposure: AutoExposureConfig | null;
 }
 
 const attention = (dropout = 0.05): MasrAttentionConfig => ({ numExperts: 3, k: 2, headDim: 64, dropout });
@@ -203,6 +211,7 @@ function referenceConfig(patchSize: number, windowSize: number, preset: MASRNetP
     colorResidualScale: 0.5,
     lossWeights: { ...DEFAULT_LOSS_WEIGHTS },
     denoiser: null,
+    autoExposure: null,
   };
 }
 
@@ -248,6 +257,9 @@ function tinyConfig(): MASRNetConfig {
  *   with a 2-expert MoE), small ISP heads, one pass of each map-smoothing module: 97,014 parameters (127 of them the
  *   reference's unused router weights) and 6.7 GFLOPs at 400x600 (lolv1: 4.94 M, 64.4 G), for experiments and fast
  *   tests. Most of its cost is the per-pixel map smoothing, whose modules keep the reference's size.
+ * - `lolv1-denoise`: lolv1 plus a learnable denoiser (config.denoiser).
+ * - `lolv1-autoexposure`: lolv1 (same weights layout) fed inputs brought to a common white point
+ *   (config.autoExposure), so the network sees the photo's global exposure.
  */
 export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
   switch (preset) {
@@ -260,6 +272,12 @@ export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
       return tinyConfig();
     case 'lolv1-denoise':
       return { ...referenceConfig(4, 2, 'lolv1'), preset: 'lolv1-denoise', denoiser: { ...DEFAULT_DENOISER } };
+    case 'lolv1-autoexposure':
+      return {
+        ...referenceConfig(4, 2, 'lolv1'),
+        preset: 'lolv1-autoexposure',
+        autoExposure: { ...DEFAULT_AUTO_EXPOSURE },
+      };
     default:
       throw new Error(`MASRNet: unknown preset '${String(preset)}', expected one of ${MASRNET_PRESETS.join(', ')}`);
   }
@@ -325,6 +343,12 @@ export function mergeConfig(base: MASRNetConfig, overrides: MASRNetOverrides | u
     if (path === '' && key === 'denoiser' && cur == null && isPlainObject(value)) {
       // Switching the denoiser on: the fields not given take their defaults.
       out[key] = mergeConfig(DEFAULT_DENOISER as unknown as MASRNetConfig, value as MASRNetOverrides, 'denoiser.');
+    } else if (path === '' && key === 'autoExposure' && cur == null && isPlainObject(value)) {
+      out[key] = mergeConfig(
+        DEFAULT_AUTO_EXPOSURE as unknown as MASRNetConfig,
+        value as MASRNetOverrides,
+        'autoExposure.',
+      );
     } else if (isPlainObject(cur) && isPlainObject(value)) {
       out[key] = mergeConfig(cur as unknown as MASRNetConfig, value as MASRNetOverrides, `${path}${key}.`);
     } else {
@@ -411,6 +435,17 @@ function validateDenoiser(d: MasrDenoiserConfig): void {
   positiveInt(d.scale, 'denoiser.scale');
 }
 
+function validateAutoExposure(a: AutoExposureConfig): void {
+  if (!isPlainObject(a))
+    throw new Error('MASRNet config: autoExposure must be null or an object { quantile, target, maxGain }');
+  if (typeof a.quantile !== 'number' || !(a.quantile > 0 && a.quantile <= 1))
+    throw new Error(`MASRNet config: autoExposure.quantile must be in (0, 1], got ${String(a.quantile)}`);
+  if (typeof a.target !== 'number' || !(a.target > 0 && a.target <= 1))
+    throw new Error(`MASRNet config: autoExposure.target must be in (0, 1], got ${String(a.target)}`);
+  if (typeof a.maxGain !== 'number' || !(a.maxGain >= 1 && Number.isFinite(a.maxGain)))
+    throw new Error(`MASRNet config: autoExposure.maxGain must be a finite number >= 1, got ${String(a.maxGain)}`);
+}
+
 /** Throws a message naming the first invalid field. */
 export function validateConfig(c: MASRNetConfig): void {
   positiveInt(c.patchSize, 'patchSize');
@@ -445,6 +480,7 @@ export function validateConfig(c: MASRNetConfig): void {
   positiveInt(c.mapGenerator.paramSmootherPasses, 'mapGenerator.paramSmootherPasses');
   positiveInt(c.mapGenerator.antiCheckerboardPasses, 'mapGenerator.antiCheckerboardPasses');
   if (c.denoiser != null) validateDenoiser(c.denoiser);
+  if (c.autoExposure != null) validateAutoExposure(c.autoExposure);
   for (const [k, v] of Object.entries(c.lossWeights ?? {})) {
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new Error(`MASRNet config: lossWeights.${k} must be a finite number`);

@@ -2,6 +2,7 @@
 export {
   MASRNet,
   type EnhanceTiledOptions,
+  type ExposureOptions,
   type EnhanceWithMapsResult,
   type ComputeLossOptions,
   type ParamCounts,

@@ -1,6 +1,8 @@
 import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
 import { ispDisplayMaps, type IspDisplayMaps, type IspRawMaps } from '../isp/index';
+import { autoExposeImage, autoExposureGains } from '../isp/auto-exposure';
+import { applyExposureGains } from '../isp/exposure-gains';
 import type { ReferenceWeight } from '../layers/basic/common';
 import { DEFAULT_NEIGHBOUR_INDICES } from '../layers/masr/neighbour-searcher';
 import { masrCompositeLoss, type VggPerceptualLoss } from '../losses/index';
@@ -41,6 +43,15 @@ export interface EnhanceWithMapsResult {
   ispOutput?: tf.Tensor4D;
   /** With a denoiser placed 'before': the denoised dark input that the ISP brightened. */
   denoisedInput?: tf.Tensor4D;
+}
+
+/** Options of enhance / enhanceWithMaps (and their async forms). */
+export interface ExposureOptions {
+  /**
+   * Apply `config.autoExposure` (default true; nothing to apply when it is null). false: the images were already
+   * brought to the white point on the whole photo (`autoExpose`), e.g. they are tiles or crops of one photo.
+   */
+  autoExposure?: boolean;
 }
 
 export interface EnhanceTiledOptions {
@@ -197,9 +208,32 @@ export class MASRNet {
    * Enhances float32 images [B, H, W, 3] in [0, 1] (reflect-padded to the window grid, cropped back), up to
    * `maxPixels` B·H·W. Other dtypes, NaN and values outside [0, 1] are refused, not converted.
    */
-  enhance(images: tf.Tensor4D): tf.Tensor4D {
+  enhance(images: tf.Tensor4D, options: ExposureOptions = {}): tf.Tensor4D {
     this.checkEnhanceInput(images, 'enhance');
-    return this.forwardEnhanced(images);
+    return this.forwardEnhanced(images, this.exposureGains(images, options, images.dataSync()));
+  }
+
+  /**
+   * The images brought to `config.autoExposure`'s white point, one gain per image computed on the whole image (a
+   * copy when autoExposure is null). To train on crops with `computeLoss` / `trainStep`, normalise each whole photo
+   * with this, then crop: a crop's own white point is not the photo's.
+   */
+  autoExpose(images: tf.Tensor4D): tf.Tensor4D {
+    checkImages(images, 'MASRNet.autoExpose: images', { range: true });
+    const gains = this.exposureGains(images, {}, images.dataSync());
+    return gains ? applyExposureGains(images, gains) : images.clone();
+  }
+
+  /** One gain per image, or null when there is nothing to apply. `data` is the images' values. */
+  private exposureGains(images: tf.Tensor4D, options: ExposureOptions, data: ArrayLike<number>): number[] | null {
+    const config = this.config.autoExposure;
+    if (!config || options.autoExposure === false) return null;
+    return autoExposureGains(data, images.shape, config);
+  }
+
+  /** Whether enhance needs to read the images for autoExposure. */
+  private needsGains(options: ExposureOptions): boolean {
+    return !!this.config.autoExposure && options.autoExposure !== false;
   }
 
   /**
@@ -207,33 +241,35 @@ export class MASRNet {
    * ops on GPU backends (see setRoutingPlacement). Use it on WebGL/WebGPU, where `enhance`'s one small read of the
    * input's range stalls the page (WebGL) or is not possible (WebGPU).
    */
-  async enhanceAsync(images: tf.Tensor4D): Promise<tf.Tensor4D> {
+  async enhanceAsync(images: tf.Tensor4D, options: ExposureOptions = {}): Promise<tf.Tensor4D> {
     await checkImagesAsync(images, 'MASRNet.enhanceAsync: images', { range: true, maxPixels: this.maxPixels });
-    return this.forwardEnhanced(images);
+    const data = this.needsGains(options) ? await images.data() : [];
+    return this.forwardEnhanced(images, this.exposureGains(images, options, data));
   }
 
-  private forwardEnhanced(images: tf.Tensor4D): tf.Tensor4D {
+  private forwardEnhanced(images: tf.Tensor4D, gains: number[] | null): tf.Tensor4D {
     return tf.tidy(() => {
-      const { out, crop } = this.runForward(images, false);
+      const { out, crop } = this.runForward(gains ? applyExposureGains(images, gains) : images, false);
       return crop(out.enhanced);
     });
   }
 
   /** Like enhance, plus the per-pixel ISP maps the reference returns with `return_isp_params` (for visualisation). */
-  enhanceWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
+  enhanceWithMaps(images: tf.Tensor4D, options: ExposureOptions = {}): EnhanceWithMapsResult {
     this.checkEnhanceInput(images, 'enhanceWithMaps');
-    return this.forwardWithMaps(images);
+    return this.forwardWithMaps(images, this.exposureGains(images, options, images.dataSync()));
   }
 
   /** enhanceWithMaps without any synchronous read (see enhanceAsync). */
-  async enhanceWithMapsAsync(images: tf.Tensor4D): Promise<EnhanceWithMapsResult> {
+  async enhanceWithMapsAsync(images: tf.Tensor4D, options: ExposureOptions = {}): Promise<EnhanceWithMapsResult> {
     await checkImagesAsync(images, 'MASRNet.enhanceWithMapsAsync: images', { range: true, maxPixels: this.maxPixels });
-    return this.forwardWithMaps(images);
+    const data = this.needsGains(options) ? await images.data() : [];
+    return this.forwardWithMaps(images, this.exposureGains(images, options, data));
   }
 
-  private forwardWithMaps(images: tf.Tensor4D): EnhanceWithMapsResult {
+  private forwardWithMaps(images: tf.Tensor4D, gains: number[] | null): EnhanceWithMapsResult {
     return tf.tidy(() => {
-      const { out, crop } = this.runForward(images, false);
+      const { out, crop } = this.runForward(gains ? applyExposureGains(images, gains) : images, false);
       const maps = out.maps!; // present outside training
       const raw = Object.fromEntries(Object.entries(maps).map(([k, t]) => [k, crop(t)])) as IspRawMaps;
       const display = ispDisplayMaps(raw, { color: { residualScale: this.config.colorResidualScale } });
@@ -261,8 +297,11 @@ export class MASRNet {
     const n = height * width * 3;
     const out = new Float32Array(b * n);
     let done = 0;
+    const exposure = this.config.autoExposure;
     for (let i = 0; i < b; i++) {
-      const img = { width, height, data: all.subarray(i * n, (i + 1) * n) };
+      let img = { width, height, data: all.subarray(i * n, (i + 1) * n) };
+      // The white point of the whole image, not of each tile (a tile without the highlights would be over-brightened).
+      if (exposure) img = autoExposeImage(img, exposure).image;
       let count = 0;
       const [y] = tiledApply(
         img,
@@ -272,7 +311,7 @@ export class MASRNet {
         (t) => {
           const x = tf.tensor4d(t.data, [1, t.height, t.width, 3]);
           try {
-            const e = this.enhance(x);
+            const e = this.enhance(x, { autoExposure: false });
             const data = e.dataSync() as Float32Array;
             e.dispose();
             return [data];

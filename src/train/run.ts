@@ -229,6 +229,11 @@ async function trainInFolder(
     if (resumeFrom) reporter.info(`resuming from ${resumeFrom.dir} at step ${startStep}`);
     else if (o.init) reporter.info(`initial weights: ${o.init}`);
     if (o.freezeBase) reporter.info('frozen: everything but the denoiser (--freeze-base)');
+    const ae = model.config.autoExposure;
+    if (ae)
+      reporter.info(
+        `auto-exposure: inputs brought to white point ${ae.target} (quantile ${ae.quantile}, gain 1..${ae.maxGain}) on the whole photo before cropping`,
+      );
     await log({
       type: resumeFrom ? 'resume' : 'start',
       step: startStep,
@@ -260,6 +265,7 @@ async function trainInFolder(
       seed: o.seed,
       workers: o.workers,
       prefetch: o.prefetch,
+      autoExposure: model.config.autoExposure,
     });
     owned.push({ dispose: () => loader.close() });
     reporter.info(`decoding: ${loader.decodeMode}; backend ${tf.getBackend()}`);
@@ -479,8 +485,8 @@ function fmtTerms(terms: Record<string, number>): string {
 
 /**
  * The model a run starts from with `init`: the init's weights, in the model that `preset`/`modelOverrides`
- * describe when that has a denoiser: the init's denoiser weights if it has them, else the denoiser's initial
- * values (an identity), so ISP-only weights can start a model with a denoiser.
+ * describe when that has a denoiser or autoExposure: the init's denoiser weights if it has them, else the
+ * denoiser's initial values (an identity), so ISP-only weights can start a model with a denoiser.
  */
 async function initialModel(o: TrainOptions): Promise<MASRNet> {
   const denoiser = ['denoiser.'];
@@ -491,11 +497,12 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
     allowMissing: denoiser,
   });
   const target = withSeededRandom(hashSeed(o.seed, 'init'), () => createModel(o.preset, o.modelOverrides, o.config));
-  if (!target.network.denoiser) {
+  if (!target.network.denoiser && !target.config.autoExposure) {
     target.dispose();
     return loaded;
   }
-  // Through the seeded target, so the denoiser's initial weights repeat with the seed.
+  // Through the seeded target, so the denoiser's initial weights repeat with the seed (and the preset's
+  // autoExposure holds even when the init was saved without it).
   try {
     target.loadSafetensors(loaded.toSafetensors(), { allowMissing: denoiser });
     return target;
