@@ -17,6 +17,7 @@ import type { MASRNet, MASRNetOverrides, MASRNetPreset } from '../models/index';
 import { clipImage } from '../viz/draw';
 import { heatmap } from '../viz/heatmap';
 import { checkTileSize, tiledApply } from '../models/tiles';
+import { autoExposeImage } from '../isp/auto-exposure';
 import { loadModel, readModelConfigFile } from './model-source';
 import type { Reporter } from '../reporter';
 import { UsageError } from '../data/errors';
@@ -51,16 +52,17 @@ const EXT = { png: '.png', jpeg: '.jpg', tiff: '.tif' } as const;
 const canonical = (p: string) => (existsSync(p) ? realpathSync(p) : resolve(p));
 
 /** The model's output (clipped) and, with maps, the gamma / colour-strength / saturation maps, as flat arrays. */
-function runModel(model: MASRNet, img: RgbImage, withMaps: boolean): Float32Array[] {
+function runModel(model: MASRNet, img: RgbImage, withMaps: boolean, exposed = false): Float32Array[] {
   const x = imageToTensor(img);
+  const options = { autoExposure: !exposed };
   try {
     if (!withMaps) {
-      const y = model.enhance(x);
+      const y = model.enhance(x, options);
       const data = Float32Array.from(y.dataSync() as Float32Array);
       y.dispose();
       return [data];
     }
-    const r = model.enhanceWithMaps(x);
+    const r = model.enhanceWithMaps(x, options);
     const read = (t: tf.Tensor) => Float32Array.from(t.dataSync() as Float32Array);
     const out = [
       read(r.enhanced),
@@ -96,7 +98,12 @@ function enhanceOne(
   let outs: Float32Array[];
   if (!tiled) outs = runModel(model, img, withMaps);
   else if (!withMaps) outs = [enhanceTiled(model, img, tile, overlap, onTile)];
-  else outs = tiledApply(img, tile, overlap, [3, 1, 1, 1], (t) => runModel(model, t, true), onTile);
+  else {
+    // The white point of the whole photo (config.autoExposure), not of each tile.
+    const ae = model.config.autoExposure;
+    const exposed = ae ? autoExposeImage(img, ae).image : img;
+    outs = tiledApply(exposed, tile, overlap, [3, 1, 1, 1], (t) => runModel(model, t, true, !!ae), onTile);
+  }
   const enhanced = clipImage({ width: img.width, height: img.height, data: outs[0]! });
   return withMaps
     ? { enhanced, maps: { gamma: outs[1]!, colorStrength: outs[2]!, saturation: outs[3]! } }

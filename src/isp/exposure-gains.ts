@@ -9,11 +9,7 @@ export function applyExposureGains(images: tf.Tensor4D, gains: readonly number[]
   if (gains.every((g) => g === 1)) return images.clone();
   return tf.tidy(() => {
     const x = images;
-    const linear = tf.where(
-      tf.lessEqual(x, 0.04045),
-      tf.div(x, 12.92),
-      tf.pow(tf.div(tf.add(x, 0.055), 1.055), 2.4),
-    );
+    const linear = tf.where(tf.lessEqual(x, 0.04045), tf.div(x, 12.92), tf.pow(tf.div(tf.add(x, 0.055), 1.055), 2.4));
     const y = tf.minimum(tf.mul(linear, tf.tensor4d(gains as number[], [gains.length, 1, 1, 1])), 1);
     const srgb = tf.where(
       tf.lessEqual(y, 0.0031308),
