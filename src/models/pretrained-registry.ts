@@ -17,5 +17,13 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
     "sha256": "1b514bd3d8d38e8fd854db07c0737bba6ad920c887c5da30aab0a0a55d068759",
     "bytes": 19939276,
     "description": "MASR-Net lolv1-denoise (lolv1 plus a ResidualDenoiser after the ISP, conditioned on the ISP gain map; docs/model-card.md, The noise-aware variant): the denoiser trained alone on the frozen lowlight-v1 stage-3 ISP (recipes/lowlight-v1-denoise-stage1.json, 300 steps), then the whole model with the stage-4 recipe (recipes/lowlight-v1-denoise-stage2.json, stopped at step 615, weights of step 600): validation (McMaster + Set14, lowlight-v1) 20.91 dB / 0.635. float32"
+  },
+  "lowlight-v1-autoexposure": {
+    "name": "lowlight-v1-autoexposure",
+    "preset": "lolv1-autoexposure",
+    "file": "lowlight-v1-autoexposure.safetensors",
+    "sha256": "bb46c0a128afff61f818d170b2559facc7c1a848e485d7d58f51b2e7b1a40975",
+    "bytes": 19757780,
+    "description": "MASR-Net lolv1-autoexposure (the faithful lolv1 network fed inputs brought to a common white point on the whole photo; docs/model-card.md, Auto-exposure): the shipped lowlight-v1 weights (stage 4) trained 1000 more steps with recipes/lowlight-v1-autoexposure.json (lowlight-v2 pairs, stopped after the step-1000 validation): validation (McMaster + Set14, lowlight-v1) 23.09 dB / 0.572, undarkened photos 24.7 dB. float32"
   }
 };
