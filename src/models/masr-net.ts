@@ -210,7 +210,10 @@ export class MASRNet {
    */
   enhance(images: tf.Tensor4D, options: ExposureOptions = {}): tf.Tensor4D {
     this.checkEnhanceInput(images, 'enhance');
-    return this.forwardEnhanced(images, this.exposureGains(images, options, images.dataSync()));
+    return this.forwardEnhanced(
+      images,
+      this.exposureGains(images, options, () => images.dataSync()),
+    );
   }
 
   /**
@@ -220,15 +223,15 @@ export class MASRNet {
    */
   autoExpose(images: tf.Tensor4D): tf.Tensor4D {
     checkImages(images, 'MASRNet.autoExpose: images', { range: true });
-    const gains = this.exposureGains(images, {}, images.dataSync());
+    const gains = this.exposureGains(images, {}, () => images.dataSync());
     return gains ? applyExposureGains(images, gains) : images.clone();
   }
 
-  /** One gain per image, or null when there is nothing to apply. `data` is the images' values. */
-  private exposureGains(images: tf.Tensor4D, options: ExposureOptions, data: ArrayLike<number>): number[] | null {
+  /** One gain per image, or null when there is nothing to apply; `read` gives the images' values (only called if needed). */
+  private exposureGains(images: tf.Tensor4D, options: ExposureOptions, read: () => ArrayLike<number>): number[] | null {
     const config = this.config.autoExposure;
     if (!config || options.autoExposure === false) return null;
-    return autoExposureGains(data, images.shape, config);
+    return autoExposureGains(read(), images.shape, config);
   }
 
   /** Whether enhance needs to read the images for autoExposure. */
@@ -244,7 +247,10 @@ export class MASRNet {
   async enhanceAsync(images: tf.Tensor4D, options: ExposureOptions = {}): Promise<tf.Tensor4D> {
     await checkImagesAsync(images, 'MASRNet.enhanceAsync: images', { range: true, maxPixels: this.maxPixels });
     const data = this.needsGains(options) ? await images.data() : [];
-    return this.forwardEnhanced(images, this.exposureGains(images, options, data));
+    return this.forwardEnhanced(
+      images,
+      this.exposureGains(images, options, () => data),
+    );
   }
 
   private forwardEnhanced(images: tf.Tensor4D, gains: number[] | null): tf.Tensor4D {
@@ -257,14 +263,20 @@ export class MASRNet {
   /** Like enhance, plus the per-pixel ISP maps the reference returns with `return_isp_params` (for visualisation). */
   enhanceWithMaps(images: tf.Tensor4D, options: ExposureOptions = {}): EnhanceWithMapsResult {
     this.checkEnhanceInput(images, 'enhanceWithMaps');
-    return this.forwardWithMaps(images, this.exposureGains(images, options, images.dataSync()));
+    return this.forwardWithMaps(
+      images,
+      this.exposureGains(images, options, () => images.dataSync()),
+    );
   }
 
   /** enhanceWithMaps without any synchronous read (see enhanceAsync). */
   async enhanceWithMapsAsync(images: tf.Tensor4D, options: ExposureOptions = {}): Promise<EnhanceWithMapsResult> {
     await checkImagesAsync(images, 'MASRNet.enhanceWithMapsAsync: images', { range: true, maxPixels: this.maxPixels });
     const data = this.needsGains(options) ? await images.data() : [];
-    return this.forwardWithMaps(images, this.exposureGains(images, options, data));
+    return this.forwardWithMaps(
+      images,
+      this.exposureGains(images, options, () => data),
+    );
   }
 
   private forwardWithMaps(images: tf.Tensor4D, gains: number[] | null): EnhanceWithMapsResult {

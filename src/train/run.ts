@@ -508,7 +508,7 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
     return target;
   } catch (e) {
     target.dispose();
-    throw new UsageError(`--init ${o.init} does not fit the model with a denoiser: ${firstLine(e)}`);
+    throw new UsageError(`--init ${o.init} does not fit preset ${o.preset}: ${firstLine(e)}`);
   } finally {
     loaded.dispose();
   }

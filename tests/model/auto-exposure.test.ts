@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_AUTO_EXPOSURE } from '../../src/isp/index';
 import { MASRNet, presetConfig, type MASRNetOverrides } from '../../src/models/index';
 import { maxAbsDiff, randomTensor } from '../helpers/gradcheck';
+import { countSyncReads } from '../helpers/sync-reads';
 
 const deterministic: MASRNetOverrides = { sampleSecondExpert: 'never' };
 
@@ -69,6 +70,21 @@ describe(`autoExposure (${tf.getBackend()})`, () => {
     expect(maxAbsDiff(mapsAsync.raw.gamma, maps.raw.gamma)).toBeLessThan(1e-6);
     // Without it, autoExpose is a copy.
     expect(maxAbsDiff(plain.autoExpose(x), x)).toBe(0);
+  });
+
+  it('reads the image only when it applies autoExposure, and not synchronously in the async forms', async () => {
+    const [plain, ae] = pair();
+    const x = darkWithCornerHighlight();
+    plain.enhance(x).dispose();
+    ae.enhance(x).dispose();
+    const base = (await countSyncReads(() => plain.enhance(x))).reads;
+    expect((await countSyncReads(() => ae.enhance(x, { autoExposure: false }))).reads).toBe(base);
+    expect((await countSyncReads(() => ae.enhance(x))).reads).toBe(base + 1);
+    // The async forms add no synchronous read (cpu/wasm routing reads its own small tensors; GPU backends do not).
+    const asyncBase = (await countSyncReads(() => plain.enhanceAsync(x))).reads;
+    expect((await countSyncReads(() => ae.enhanceAsync(x))).reads).toBe(asyncBase);
+    const mapsBase = (await countSyncReads(() => plain.enhanceWithMapsAsync(x))).reads;
+    expect((await countSyncReads(() => ae.enhanceWithMapsAsync(x))).reads).toBe(mapsBase);
   });
 
   it('enhanceTiled takes the white point of the whole image, not of each tile', () => {
