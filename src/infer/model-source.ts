@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../data/index';
 import { firstLine } from '../data/errors';
 import { readSafetensors } from '../io/safetensors';
+import { AUTO_EXPOSURE_KEY } from '../isp/auto-exposure';
 import { MASRNet, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
 import { directoryHandler } from '../models/fs-handler';
 import { resolveCheckpointDir } from '../train/checkpoint';
@@ -84,12 +85,18 @@ export async function loadModel(
       throw new InputError(path, 'expected a checkpoint folder (model.json) or a .safetensors reference state_dict');
     }
     const bytes = await readFile(path);
+    let trainedWith: string | undefined;
     try {
-      readSafetensors(bytes); // a malformed file is the file's fault, not the preset's
+      // A malformed file is the file's fault, not the preset's.
+      trainedWith = readSafetensors(bytes).metadata[AUTO_EXPOSURE_KEY];
     } catch (e) {
       throw new InputError(path, firstLine(e));
     }
-    const model = createModel(options.preset ?? 'lolv1', options.overrides, options.configFile);
+    // Weights trained on white-point-normalised inputs keep that normalisation unless the overrides say otherwise.
+    const overrides = trainedWith
+      ? ({ autoExposure: JSON.parse(trainedWith), ...options.overrides } as MASRNetOverrides)
+      : options.overrides;
+    const model = createModel(options.preset ?? 'lolv1', overrides, options.configFile);
     try {
       model.loadSafetensors(bytes, { allowMissing: options.allowMissing });
       assertFiniteWeights(model, path);

@@ -21,6 +21,9 @@ export interface AutoExposureConfig {
   maxGain: number;
 }
 
+/** The safetensors metadata key recording the autoExposure that weights were trained with (JSON). */
+export const AUTO_EXPOSURE_KEY = 'masr_net_auto_exposure';
+
 export const DEFAULT_AUTO_EXPOSURE: AutoExposureConfig = { quantile: 0.999, target: 0.954, maxGain: 64 };
 
 /**

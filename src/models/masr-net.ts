@@ -1,7 +1,8 @@
 import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
 import { ispDisplayMaps, type IspDisplayMaps, type IspRawMaps } from '../isp/index';
-import { autoExposeImage, autoExposureGains } from '../isp/auto-exposure';
+import { AUTO_EXPOSURE_KEY, autoExposeImage, autoExposureGains } from '../isp/auto-exposure';
+import { readSafetensors } from '../io/safetensors';
 import { applyExposureGains } from '../isp/exposure-gains';
 import type { ReferenceWeight } from '../layers/basic/common';
 import { DEFAULT_NEIGHBOUR_INDICES } from '../layers/masr/neighbour-searcher';
@@ -459,6 +460,13 @@ export class MASRNet {
    * `options.allowMissing` let keep their values.
    */
   loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): { unused: string[]; missing: string[] } {
+    const trainedWith = readSafetensors(bytes).metadata[AUTO_EXPOSURE_KEY];
+    if (trainedWith && !this.config.autoExposure) {
+      // Weights trained on normalised inputs give silently wrong (over-bright) results on raw ones.
+      throw new Error(
+        `MASRNet.loadSafetensors: these weights were trained with autoExposure ${trainedWith}, and this model has none: create it with { autoExposure: ${trainedWith} } (preset lolv1-autoexposure)`,
+      );
+    }
     const weights = this.network.referenceWeights();
     return importReferenceWeights(bytes, weights, this.buffers(), unusedKeys(weights), options.allowMissing);
   }
@@ -470,6 +478,7 @@ export class MASRNet {
       model: 'MASR-Net (masr-net)',
       patch_size: String(this.config.patchSize),
       win_size: String(this.config.windowSize),
+      ...(this.config.autoExposure && { [AUTO_EXPOSURE_KEY]: JSON.stringify(this.config.autoExposure) }),
     });
   }
 

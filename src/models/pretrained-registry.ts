@@ -22,8 +22,8 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
     "name": "lowlight-v1-autoexposure",
     "preset": "lolv1-autoexposure",
     "file": "lowlight-v1-autoexposure.safetensors",
-    "sha256": "bb46c0a128afff61f818d170b2559facc7c1a848e485d7d58f51b2e7b1a40975",
-    "bytes": 19757780,
+    "sha256": "6356d96f869a76ecfb03b3f07aedff55308fb563193234082736e82cad07307c",
+    "bytes": 19757860,
     "description": "MASR-Net lolv1-autoexposure (the faithful lolv1 network fed inputs brought to a common white point on the whole photo; docs/model-card.md, Auto-exposure): the shipped lowlight-v1 weights (stage 4) trained 1000 more steps with recipes/lowlight-v1-autoexposure.json (lowlight-v2 pairs, stopped after the step-1000 validation): validation (McMaster + Set14, lowlight-v1) 23.09 dB / 0.572, undarkened photos 24.7 dB. float32"
   }
 };

@@ -112,3 +112,15 @@ describe(`autoExposure (${tf.getBackend()})`, () => {
     expect(maxAbsDiff(back.enhance(x), ae.enhance(x))).toBe(0);
   });
 });
+
+describe(`autoExposure in safetensors (${tf.getBackend()})`, () => {
+  it('is recorded with the weights; loading them into a model without it fails naming it', () => {
+    const [plain, ae] = pair();
+    expect(() => plain.loadSafetensors(ae.toSafetensors())).toThrow(
+      /trained with autoExposure .*0\.954.*preset lolv1-autoexposure/,
+    );
+    // Into a model with it: fine; and weights without it load into either.
+    expect(() => ae.loadSafetensors(ae.toSafetensors())).not.toThrow();
+    expect(() => ae.loadSafetensors(plain.toSafetensors())).not.toThrow();
+  });
+});
