@@ -6,7 +6,7 @@ import { readImage, type RgbImage } from './image';
 import { Rng, hashSeed } from '../random/rng';
 import { synthesize, type SynthesisParams, type SynthesisProtocol } from './protocols';
 import { LOWLIGHT_V1 } from './synthesis';
-import { applyExposureGain, autoExposureGain, type AutoExposureConfig } from '../isp/auto-exposure';
+import { applyExposureGain, autoExposeImage, autoExposureGain, type AutoExposureConfig } from '../isp/auto-exposure';
 
 /** Where training/evaluation pairs come from: real pairs on disk, or photos darkened synthetically. */
 export type PairSource =
@@ -106,10 +106,10 @@ export async function loadSample(job: SampleJob): Promise<Sample> {
         `size ${input.width}x${input.height} differs from its reference ${job.target} (${target.width}x${target.height})`,
       );
     }
-    const gain = job.autoExposure && autoExposureGain(input.data, input.width * input.height, job.autoExposure);
-    const x = gain ? applyExposureGain(input, gain) : input;
+    const exposed = job.autoExposure && autoExposeImage(input, job.autoExposure);
+    const x = exposed ? exposed.image : input;
     const params = augmentOrThrow(job.input, x, job, rng);
-    const base = { name: job.name, ...(gain && { exposureGain: gain }) };
+    const base = { name: job.name, ...(exposed && { exposureGain: exposed.gain }) };
     if (!params) return { ...base, input: x, target };
     return { ...base, input: applyAugment(x, params), target: applyAugment(target, params), augment: params };
   }

@@ -323,6 +323,12 @@ function applyLegacyStack(config: MASRNetConfig, legacy: LegacyStackFields): MAS
   return config;
 }
 
+/** The optional stages (null when off) and the defaults of the fields an override switching one on leaves out. */
+const SWITCHED_ON_DEFAULTS: Record<string, object> = {
+  denoiser: DEFAULT_DENOISER,
+  autoExposure: DEFAULT_AUTO_EXPOSURE,
+};
+
 /**
  * Deep merge of overrides into a config (objects merge, arrays and scalars replace). Unknown keys are an error.
  * The tuple form (`attention`, `moe`) is written onto the base's block stack.
@@ -340,15 +346,13 @@ export function mergeConfig(base: MASRNetConfig, overrides: MASRNetOverrides | u
     if (value === undefined) continue;
     if (!(key in out)) throw new Error(`MASRNet config: unknown field '${path}${key}'`);
     const cur = out[key];
-    if (path === '' && key === 'denoiser' && cur == null && isPlainObject(value)) {
-      // Switching the denoiser on: the fields not given take their defaults.
-      out[key] = mergeConfig(DEFAULT_DENOISER as unknown as MASRNetConfig, value as MASRNetOverrides, 'denoiser.');
-    } else if (path === '' && key === 'autoExposure' && cur == null && isPlainObject(value)) {
-      out[key] = mergeConfig(
-        DEFAULT_AUTO_EXPOSURE as unknown as MASRNetConfig,
-        value as MASRNetOverrides,
-        'autoExposure.',
-      );
+    const defaults =
+      path === '' && cur == null && isPlainObject(value) && Object.hasOwn(SWITCHED_ON_DEFAULTS, key)
+        ? SWITCHED_ON_DEFAULTS[key]
+        : undefined;
+    if (defaults) {
+      // Switching an optional stage on (`denoiser: {}`): the fields not given take their defaults.
+      out[key] = mergeConfig(defaults as unknown as MASRNetConfig, value as MASRNetOverrides, `${key}.`);
     } else if (isPlainObject(cur) && isPlainObject(value)) {
       out[key] = mergeConfig(cur as unknown as MASRNetConfig, value as MASRNetOverrides, `${path}${key}.`);
     } else {

@@ -211,10 +211,7 @@ export class MASRNet {
    */
   enhance(images: tf.Tensor4D, options: ExposureOptions = {}): tf.Tensor4D {
     this.checkEnhanceInput(images, 'enhance');
-    return this.forwardEnhanced(
-      images,
-      this.exposureGains(images, options, () => images.dataSync()),
-    );
+    return this.forwardEnhanced(images, this.exposureGains(images, options));
   }
 
   /**
@@ -224,20 +221,25 @@ export class MASRNet {
    */
   autoExpose(images: tf.Tensor4D): tf.Tensor4D {
     checkImages(images, 'MASRNet.autoExpose: images', { range: true });
-    const gains = this.exposureGains(images, {}, () => images.dataSync());
+    const gains = this.exposureGains(images, {});
     return gains ? applyExposureGains(images, gains) : images.clone();
   }
 
-  /** One gain per image, or null when there is nothing to apply; `read` gives the images' values (only called if needed). */
-  private exposureGains(images: tf.Tensor4D, options: ExposureOptions, read: () => ArrayLike<number>): number[] | null {
-    const config = this.config.autoExposure;
-    if (!config || options.autoExposure === false) return null;
-    return autoExposureGains(read(), images.shape, config);
+  /** The autoExposure to apply, or null. */
+  private exposureConfig(options: ExposureOptions) {
+    return options.autoExposure === false ? null : this.config.autoExposure;
   }
 
-  /** Whether enhance needs to read the images for autoExposure. */
-  private needsGains(options: ExposureOptions): boolean {
-    return !!this.config.autoExposure && options.autoExposure !== false;
+  /** One gain per image (reading the images synchronously), or null when there is nothing to apply. */
+  private exposureGains(images: tf.Tensor4D, options: ExposureOptions): number[] | null {
+    const config = this.exposureConfig(options);
+    return config ? autoExposureGains(images.dataSync(), images.shape, config) : null;
+  }
+
+  /** exposureGains with an asynchronous read. */
+  private async exposureGainsAsync(images: tf.Tensor4D, options: ExposureOptions): Promise<number[] | null> {
+    const config = this.exposureConfig(options);
+    return config ? autoExposureGains(await images.data(), images.shape, config) : null;
   }
 
   /**
@@ -247,11 +249,7 @@ export class MASRNet {
    */
   async enhanceAsync(images: tf.Tensor4D, options: ExposureOptions = {}): Promise<tf.Tensor4D> {
     await checkImagesAsync(images, 'MASRNet.enhanceAsync: images', { range: true, maxPixels: this.maxPixels });
-    const data = this.needsGains(options) ? await images.data() : [];
-    return this.forwardEnhanced(
-      images,
-      this.exposureGains(images, options, () => data),
-    );
+    return this.forwardEnhanced(images, await this.exposureGainsAsync(images, options));
   }
 
   private forwardEnhanced(images: tf.Tensor4D, gains: number[] | null): tf.Tensor4D {
@@ -264,20 +262,13 @@ export class MASRNet {
   /** Like enhance, plus the per-pixel ISP maps the reference returns with `return_isp_params` (for visualisation). */
   enhanceWithMaps(images: tf.Tensor4D, options: ExposureOptions = {}): EnhanceWithMapsResult {
     this.checkEnhanceInput(images, 'enhanceWithMaps');
-    return this.forwardWithMaps(
-      images,
-      this.exposureGains(images, options, () => images.dataSync()),
-    );
+    return this.forwardWithMaps(images, this.exposureGains(images, options));
   }
 
   /** enhanceWithMaps without any synchronous read (see enhanceAsync). */
   async enhanceWithMapsAsync(images: tf.Tensor4D, options: ExposureOptions = {}): Promise<EnhanceWithMapsResult> {
     await checkImagesAsync(images, 'MASRNet.enhanceWithMapsAsync: images', { range: true, maxPixels: this.maxPixels });
-    const data = this.needsGains(options) ? await images.data() : [];
-    return this.forwardWithMaps(
-      images,
-      this.exposureGains(images, options, () => data),
-    );
+    return this.forwardWithMaps(images, await this.exposureGainsAsync(images, options));
   }
 
   private forwardWithMaps(images: tf.Tensor4D, gains: number[] | null): EnhanceWithMapsResult {
