@@ -120,7 +120,7 @@ export async function loadSample(job: SampleJob): Promise<Sample> {
     // The white point is the whole darkened photo's, so darken it all, then crop (and apply the gain to the crop
     // only: the same values, at a fraction of the cost).
     const { low, params: synthesis } = synthesize(protocol, photo, job.synthesisSeed);
-    const gain = autoExposureGain(low.data, low.width * low.height, job.autoExposure);
+    const gain = autoExposureGain(low.data, low.width, low.height, job.autoExposure);
     const [crop, target] = params ? [applyAugment(low, params), applyAugment(photo, params)] : [low, photo];
     const input = applyExposureGain(crop, gain);
     return { name: job.name, input, target, synthesis, augment: params, exposureGain: gain };

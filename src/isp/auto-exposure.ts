@@ -19,31 +19,72 @@ export interface AutoExposureConfig {
    * already at or above the target passes unchanged. Default 64 (6 stops).
    */
   maxGain: number;
+  /**
+   * Side, in pixels, of the boxes averaged (in linear light) before the quantile; 1 (the default, and what configs
+   * without the field mean) takes single pixels. Why: on a dark noisy photo the noise lifts the brightest single
+   * pixels, so a per-pixel white point over-states the exposure and the gain comes out too small (by 0.23 stops on
+   * the median lowlight-v1 validation photo); averaging 4x4 boxes first removes that bias (0.00 stops).
+   */
+  pool?: number;
 }
 
 /** The safetensors metadata key recording the autoExposure that weights were trained with (JSON). */
 export const AUTO_EXPOSURE_KEY = 'masr_net_auto_exposure';
 
-export const DEFAULT_AUTO_EXPOSURE: AutoExposureConfig = { quantile: 0.999, target: 0.954, maxGain: 64 };
+export const DEFAULT_AUTO_EXPOSURE: AutoExposureConfig = { quantile: 0.999, target: 0.954, maxGain: 64, pool: 1 };
+
+/** The per-box max(R, G, B) of the linear-light means of `pool` x `pool` boxes (whole boxes only), sRGB-encoded. */
+function pooledBrightest(data: ArrayLike<number>, width: number, height: number, pool: number, offset: number) {
+  const w = Math.floor(width / pool);
+  const h = Math.floor(height / pool);
+  const sums = new Float64Array(w * 3);
+  const brightest = new Float32Array(w * h);
+  for (let by = 0; by < h; by++) {
+    sums.fill(0);
+    for (let y = by * pool; y < (by + 1) * pool; y++) {
+      for (let x = 0, j = offset + y * width * 3; x < w * pool; x++, j += 3) {
+        const b = 3 * Math.floor(x / pool);
+        sums[b] += srgbToLinear(data[j]!);
+        sums[b + 1] += srgbToLinear(data[j + 1]!);
+        sums[b + 2] += srgbToLinear(data[j + 2]!);
+      }
+    }
+    for (let bx = 0; bx < w; bx++) {
+      const m = Math.max(sums[3 * bx]!, sums[3 * bx + 1]!, sums[3 * bx + 2]!) / (pool * pool);
+      brightest[by * w + bx] = linearToSrgb(Math.min(1, m));
+    }
+  }
+  return brightest;
+}
 
 /**
- * The gain of one photo: HWC sRGB `data` in [0, 1] of `pixels` pixels (from `offset`). Plain JS, so the data loader
- * (a worker thread) and the model compute the same number.
+ * The gain of one photo: HWC sRGB `data` in [0, 1], `width` x `height` pixels (from `offset`). Plain JS, so the data
+ * loader (a worker thread) and the model compute the same number.
  */
 export function autoExposureGain(
   data: ArrayLike<number>,
-  pixels: number,
+  width: number,
+  height: number,
   config: AutoExposureConfig,
   offset = 0,
 ): number {
-  if (!(pixels > 0)) throw new Error(`autoExposureGain: pixels must be positive, got ${pixels}`);
-  const brightest = new Float32Array(pixels);
-  for (let i = 0, j = offset; i < pixels; i++, j += 3) {
-    brightest[i] = Math.max(data[j]!, data[j + 1]!, data[j + 2]!);
+  if (!(width > 0 && height > 0))
+    throw new Error(`autoExposureGain: width and height must be positive, got ${width}x${height}`);
+  // A photo smaller than a box is averaged whole.
+  const pool = Math.max(1, Math.min(config.pool ?? 1, width, height));
+  let brightest: Float32Array;
+  if (pool === 1) {
+    brightest = new Float32Array(width * height);
+    for (let i = 0, j = offset; i < brightest.length; i++, j += 3) {
+      brightest[i] = Math.max(data[j]!, data[j + 1]!, data[j + 2]!);
+    }
+  } else {
+    brightest = pooledBrightest(data, width, height, pool, offset);
   }
   brightest.sort();
+  const n = brightest.length;
   // sRGB decoding is monotonic: the quantile of the decoded values is the decoded quantile.
-  const white = srgbToLinear(brightest[Math.min(pixels - 1, Math.floor(config.quantile * pixels))]!);
+  const white = srgbToLinear(brightest[Math.min(n - 1, Math.floor(config.quantile * n))]!);
   if (!(white > 0)) return config.maxGain;
   return Math.min(config.maxGain, Math.max(1, config.target / white));
 }
@@ -60,12 +101,12 @@ export function applyExposureGain<T extends Image>(image: T, gain: number): T {
 
 /** `image` (HWC sRGB in [0, 1]) brought to the white point, and the gain used. The same image when the gain is 1. */
 export function autoExposeImage<T extends Image>(image: T, config: AutoExposureConfig): { image: T; gain: number } {
-  const gain = autoExposureGain(image.data, image.width * image.height, config);
+  const gain = autoExposureGain(image.data, image.width, image.height, config);
   return { image: applyExposureGain(image, gain), gain };
 }
 
 /** The gain of each image of a batch [B, H, W, 3] already read into `data`. */
 export function autoExposureGains(data: ArrayLike<number>, shape: readonly number[], config: AutoExposureConfig) {
   const [b, h, w] = shape as [number, number, number];
-  return Array.from({ length: b }, (_, i) => autoExposureGain(data, h * w, config, i * h * w * 3));
+  return Array.from({ length: b }, (_, i) => autoExposureGain(data, w, h, config, i * h * w * 3));
 }

@@ -441,13 +441,14 @@ function validateDenoiser(d: MasrDenoiserConfig): void {
 
 function validateAutoExposure(a: AutoExposureConfig): void {
   if (!isPlainObject(a))
-    throw new Error('MASRNet config: autoExposure must be null or an object { quantile, target, maxGain }');
+    throw new Error('MASRNet config: autoExposure must be null or an object { quantile, target, maxGain, pool }');
   if (typeof a.quantile !== 'number' || !(a.quantile > 0 && a.quantile <= 1))
     throw new Error(`MASRNet config: autoExposure.quantile must be in (0, 1], got ${String(a.quantile)}`);
   if (typeof a.target !== 'number' || !(a.target > 0 && a.target <= 1))
     throw new Error(`MASRNet config: autoExposure.target must be in (0, 1], got ${String(a.target)}`);
   if (typeof a.maxGain !== 'number' || !(a.maxGain >= 1 && Number.isFinite(a.maxGain)))
     throw new Error(`MASRNet config: autoExposure.maxGain must be a finite number >= 1, got ${String(a.maxGain)}`);
+  if (a.pool !== undefined) positiveInt(a.pool, 'autoExposure.pool');
 }
 
 /** Throws a message naming the first invalid field. */

@@ -31,17 +31,17 @@ describe(`auto-exposure (${tf.getBackend()})`, () => {
     // 2000 pixels: the quantile is the sorted value at index 1998, so 2 or more pixels at `white` make it `white`.
     const white = linearToSrgb(0.25);
     const img = imageWithWhite(white, 5);
-    expect(autoExposureGain(img.data, 2000, cfg)).toBeCloseTo(0.954 / 0.25, 4);
+    expect(autoExposureGain(img.data, 50, 40, cfg)).toBeCloseTo(0.954 / 0.25, 4);
     // One bright pixel is an outlier above the quantile: the white point is then the brightest of the dim content.
     const one = imageWithWhite(white, 1);
-    expect(autoExposureGain(one.data, 2000, cfg)).toBeGreaterThan(0.954 / 0.25);
+    expect(autoExposureGain(one.data, 50, 40, cfg)).toBeGreaterThan(0.954 / 0.25);
   });
 
   it('never darkens, and caps the gain', () => {
-    expect(autoExposureGain(imageWithWhite(1, 10).data, 2000, cfg)).toBe(1);
-    expect(autoExposureGain(new Float32Array(2000 * 3), 2000, cfg)).toBe(cfg.maxGain);
+    expect(autoExposureGain(imageWithWhite(1, 10).data, 50, 40, cfg)).toBe(1);
+    expect(autoExposureGain(new Float32Array(2000 * 3), 50, 40, cfg)).toBe(cfg.maxGain);
     const tiny = imageWithWhite(linearToSrgb(0.001), 10);
-    expect(autoExposureGain(tiny.data, 2000, { ...cfg, maxGain: 8 })).toBe(8);
+    expect(autoExposureGain(tiny.data, 50, 40, { ...cfg, maxGain: 8 })).toBe(8);
   });
 
   it('applies the gain in linear light and clips', () => {
@@ -77,6 +77,39 @@ describe(`auto-exposure (${tf.getBackend()})`, () => {
     const img = imageWithWhite(linearToSrgb(0.1), 10);
     const once = autoExposeImage(img, cfg);
     expect(once.gain).toBeGreaterThan(9);
-    expect(autoExposureGain(once.image.data, 2000, cfg)).toBeCloseTo(1, 5);
+    expect(autoExposureGain(once.image.data, 50, 40, cfg)).toBeCloseTo(1, 5);
+  });
+
+  it('pool: the quantile of box means in linear light (golden), not of single noisy pixels', () => {
+    // A flat 8x8 photo at linear 0.1 with one pixel in each 4x4 box lifted to linear 0.5 (noise). Per pixel, the
+    // white point is 0.5 (1 pixel in 16 is above the 0.999 quantile); per 4x4 box it is the box mean (15 x 0.1 + 0.5) / 16.
+    const data = new Float32Array(8 * 8 * 3).fill(linearToSrgb(0.1));
+    for (const [y, x] of [
+      [0, 0],
+      [0, 4],
+      [4, 0],
+      [4, 4],
+    ])
+      data.fill(linearToSrgb(0.5), (y! * 8 + x!) * 3, (y! * 8 + x!) * 3 + 3);
+    const target = 0.9;
+    expect(autoExposureGain(data, 8, 8, { ...cfg, target, pool: 1 })).toBeCloseTo(target / 0.5, 4);
+    expect(autoExposureGain(data, 8, 8, { ...cfg, target, pool: 4 })).toBeCloseTo(target / ((15 * 0.1 + 0.5) / 16), 3);
+    // Only whole boxes count (a 9x9 photo has the same four boxes), and a photo smaller than a box is averaged whole.
+    const nine = new Float32Array(9 * 9 * 3).fill(linearToSrgb(0.9));
+    for (let y = 0; y < 8; y++) nine.set(data.subarray(y * 24, y * 24 + 24), y * 27);
+    expect(autoExposureGain(nine, 9, 9, { ...cfg, target, pool: 4 })).toBeCloseTo(target / ((15 * 0.1 + 0.5) / 16), 3);
+    expect(autoExposureGain(data, 8, 8, { ...cfg, target, pool: 64 })).toBeCloseTo(target / ((60 * 0.1 + 2) / 64), 3);
+  });
+
+  it("pool 1 is the per-pixel white point, and a batch takes each image's boxes", () => {
+    const img = imageWithWhite(linearToSrgb(0.3), 5);
+    expect(autoExposureGain(img.data, 50, 40, { ...cfg, pool: 1 })).toBe(autoExposureGain(img.data, 50, 40, cfg));
+    const dim = imageWithWhite(linearToSrgb(0.05), 5, 3);
+    const both = new Float32Array([...img.data, ...dim.data]);
+    const pooled = { ...cfg, pool: 4 };
+    expect(autoExposureGains(both, [2, 40, 50, 3], pooled)).toEqual([
+      autoExposureGain(img.data, 50, 40, pooled),
+      autoExposureGain(dim.data, 50, 40, pooled),
+    ]);
   });
 });
