@@ -98,7 +98,9 @@ export async function loadModel(
       : options.overrides;
     const model = createModel(options.preset ?? 'lolv1', overrides, options.configFile);
     try {
-      model.loadSafetensors(bytes, { allowMissing: options.allowMissing });
+      // Overrides that set autoExposure say which normalisation to run (or fine-tune) these weights with.
+      const anyAutoExposure = options.overrides?.autoExposure !== undefined;
+      model.loadSafetensors(bytes, { allowMissing: options.allowMissing, anyAutoExposure });
       assertFiniteWeights(model, path);
     } catch (e) {
       model.dispose();

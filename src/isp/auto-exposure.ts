@@ -33,6 +33,14 @@ export const AUTO_EXPOSURE_KEY = 'masr_net_auto_exposure';
 
 export const DEFAULT_AUTO_EXPOSURE: AutoExposureConfig = { quantile: 0.999, target: 0.954, maxGain: 64, pool: 1 };
 
+/** Whether two settings normalise alike (a missing `pool` is 1: what weights saved before the field meant). */
+export function sameAutoExposure(a: AutoExposureConfig | null, b: AutoExposureConfig | null): boolean {
+  if (!a || !b) return a === b;
+  return (
+    a.quantile === b.quantile && a.target === b.target && a.maxGain === b.maxGain && (a.pool ?? 1) === (b.pool ?? 1)
+  );
+}
+
 /** The per-box max(R, G, B) of the linear-light means of `pool` x `pool` boxes (whole boxes only), sRGB-encoded. */
 function pooledBrightest(data: ArrayLike<number>, width: number, height: number, pool: number, offset: number) {
   const w = Math.floor(width / pool);

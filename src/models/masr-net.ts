@@ -1,7 +1,7 @@
 import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
 import { ispDisplayMaps, type IspDisplayMaps, type IspRawMaps } from '../isp/index';
-import { AUTO_EXPOSURE_KEY, autoExposeImage, autoExposureGains } from '../isp/auto-exposure';
+import { AUTO_EXPOSURE_KEY, autoExposeImage, autoExposureGains, sameAutoExposure } from '../isp/auto-exposure';
 import { readSafetensors } from '../io/safetensors';
 import { applyExposureGains } from '../isp/exposure-gains';
 import type { ReferenceWeight } from '../layers/basic/common';
@@ -78,6 +78,11 @@ export interface LoadSafetensorsOptions {
    * key is an error.
    */
   allowMissing?: readonly string[];
+  /**
+   * Load weights trained with a different `autoExposure` than this model's (to fine-tune them to it). Default false:
+   * that is an error, since such weights give silently too bright or too dark results.
+   */
+  anyAutoExposure?: boolean;
 }
 
 /** Parameter counts. `unused` are reference weights that never affect the output, kept (non-trainable) for checkpoints. */
@@ -452,10 +457,11 @@ export class MASRNet {
    */
   loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): { unused: string[]; missing: string[] } {
     const trainedWith = readSafetensors(bytes).metadata[AUTO_EXPOSURE_KEY];
-    if (trainedWith && !this.config.autoExposure) {
-      // Weights trained on normalised inputs give silently wrong (over-bright) results on raw ones.
+    const mine = this.config.autoExposure;
+    if (trainedWith && !options.anyAutoExposure && !sameAutoExposure(JSON.parse(trainedWith), mine)) {
+      // Weights trained on normalised inputs give silently wrong (too bright or too dark) results on others.
       throw new Error(
-        `MASRNet.loadSafetensors: these weights were trained with autoExposure ${trainedWith}, and this model has none: create it with { autoExposure: ${trainedWith} } (preset lolv1-autoexposure)`,
+        `MASRNet.loadSafetensors: these weights were trained with autoExposure ${trainedWith}, and this model ${mine ? `applies ${JSON.stringify(mine)}` : 'has none'}: create it with { autoExposure: ${trainedWith} } (preset lolv1-autoexposure), or pass { anyAutoExposure: true } to fine-tune them to this model's`,
       );
     }
     const weights = this.network.referenceWeights();

@@ -232,7 +232,7 @@ async function trainInFolder(
     const ae = model.config.autoExposure;
     if (ae)
       reporter.info(
-        `auto-exposure: inputs brought to white point ${ae.target} (quantile ${ae.quantile}, gain 1..${ae.maxGain}) on the whole photo before cropping`,
+        `auto-exposure: inputs brought to white point ${ae.target} (quantile ${ae.quantile}${(ae.pool ?? 1) > 1 ? ` of ${ae.pool}x${ae.pool} box means` : ''}, gain 1..${ae.maxGain}) on the whole photo before cropping`,
       );
     await log({
       type: resumeFrom ? 'resume' : 'start',
@@ -504,7 +504,7 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
   // Through the seeded target, so the denoiser's initial weights repeat with the seed (and the preset's
   // autoExposure holds even when the init was saved without it).
   try {
-    target.loadSafetensors(loaded.toSafetensors(), { allowMissing: denoiser });
+    target.loadSafetensors(loaded.toSafetensors(), { allowMissing: denoiser, anyAutoExposure: true });
     return target;
   } catch (e) {
     target.dispose();

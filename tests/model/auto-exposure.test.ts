@@ -123,4 +123,20 @@ describe(`autoExposure in safetensors (${tf.getBackend()})`, () => {
     expect(() => ae.loadSafetensors(ae.toSafetensors())).not.toThrow();
     expect(() => ae.loadSafetensors(plain.toSafetensors())).not.toThrow();
   });
+
+  it('weights trained with other settings fail naming both, unless anyAutoExposure; a missing pool is 1', () => {
+    const [, ae] = pair();
+    const pooled = MASRNet.create('tiny', { ...deterministic, autoExposure: { pool: 4, target: 0.929 } });
+    expect(() => ae.loadSafetensors(pooled.toSafetensors())).toThrow(
+      /trained with autoExposure .*"target":0\.929.*"pool":4.*applies .*"target":0\.954.*anyAutoExposure/,
+    );
+    expect(() => ae.loadSafetensors(pooled.toSafetensors(), { anyAutoExposure: true })).not.toThrow();
+    // Weights saved before `pool` existed record { quantile, target, maxGain }: the per-pixel white point.
+    const { pool, ...legacy } = DEFAULT_AUTO_EXPOSURE;
+    expect(pool).toBe(1);
+    const before = MASRNet.create('tiny', { ...deterministic, autoExposure: legacy });
+    expect(() => ae.loadSafetensors(before.toSafetensors())).not.toThrow();
+    expect(() => pooled.loadSafetensors(before.toSafetensors())).toThrow(/"pool":4/);
+    for (const m of [ae, pooled, before]) m.dispose();
+  });
 });
