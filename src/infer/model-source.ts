@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InputError } from '../data/index';
 import { firstLine } from '../data/errors';
 import { readSafetensors } from '../io/safetensors';
-import { AUTO_EXPOSURE_KEY } from '../isp/auto-exposure';
+import { recordedAutoExposure, type AutoExposureConfig } from '../isp/auto-exposure';
 import { MASRNet, type MASRNetOverrides, type MASRNetPreset } from '../models/index';
 import { directoryHandler } from '../models/fs-handler';
 import { resolveCheckpointDir } from '../train/checkpoint';
@@ -85,22 +85,25 @@ export async function loadModel(
       throw new InputError(path, 'expected a checkpoint folder (model.json) or a .safetensors reference state_dict');
     }
     const bytes = await readFile(path);
-    let trainedWith: string | undefined;
+    let trainedWith: AutoExposureConfig | undefined;
     try {
       // A malformed file is the file's fault, not the preset's.
-      trainedWith = readSafetensors(bytes).metadata[AUTO_EXPOSURE_KEY];
+      trainedWith = recordedAutoExposure(readSafetensors(bytes).metadata);
     } catch (e) {
       throw new InputError(path, firstLine(e));
     }
-    // Weights trained on white-point-normalised inputs keep that normalisation unless the overrides say otherwise.
+    // Weights trained on white-point-normalised inputs keep that normalisation; overrides of autoExposure change the
+    // fields they name (null: none), and then the weights load with the setting they give (to run or fine-tune so).
+    const given = options.overrides?.autoExposure;
     const overrides = trainedWith
-      ? ({ autoExposure: JSON.parse(trainedWith), ...options.overrides } as MASRNetOverrides)
+      ? ({
+          ...options.overrides,
+          autoExposure: given === null ? null : { ...trainedWith, ...given },
+        } as MASRNetOverrides)
       : options.overrides;
     const model = createModel(options.preset ?? 'lolv1', overrides, options.configFile);
     try {
-      // Overrides that set autoExposure say which normalisation to run (or fine-tune) these weights with.
-      const anyAutoExposure = options.overrides?.autoExposure !== undefined;
-      model.loadSafetensors(bytes, { allowMissing: options.allowMissing, anyAutoExposure });
+      model.loadSafetensors(bytes, { allowMissing: options.allowMissing, anyAutoExposure: given !== undefined });
       assertFiniteWeights(model, path);
     } catch (e) {
       model.dispose();

@@ -1,7 +1,14 @@
 import { pretrainedBytes, pretrainedEntry, type PretrainedSource } from './pretrained';
 import * as tf from '@tensorflow/tfjs-core';
 import { ispDisplayMaps, type IspDisplayMaps, type IspRawMaps } from '../isp/index';
-import { AUTO_EXPOSURE_KEY, autoExposeImage, autoExposureGains, sameAutoExposure } from '../isp/auto-exposure';
+import {
+  AUTO_EXPOSURE_KEY,
+  autoExposeImage,
+  autoExposureGains,
+  recordedAutoExposure,
+  sameAutoExposure,
+  type AutoExposureConfig,
+} from '../isp/auto-exposure';
 import { readSafetensors } from '../io/safetensors';
 import { applyExposureGains } from '../isp/exposure-gains';
 import type { ReferenceWeight } from '../layers/basic/common';
@@ -456,12 +463,13 @@ export class MASRNet {
    * `options.allowMissing` let keep their values.
    */
   loadSafetensors(bytes: Uint8Array, options: LoadSafetensorsOptions = {}): { unused: string[]; missing: string[] } {
-    const trainedWith = readSafetensors(bytes).metadata[AUTO_EXPOSURE_KEY];
+    const trainedWith = recordedAutoExposure(readSafetensors(bytes).metadata);
     const mine = this.config.autoExposure;
-    if (trainedWith && !options.anyAutoExposure && !sameAutoExposure(JSON.parse(trainedWith), mine)) {
+    if (trainedWith && !options.anyAutoExposure && !sameAutoExposure(trainedWith, mine)) {
       // Weights trained on normalised inputs give silently wrong (too bright or too dark) results on others.
+      const recorded = JSON.stringify(trainedWith);
       throw new Error(
-        `MASRNet.loadSafetensors: these weights were trained with autoExposure ${trainedWith}, and this model ${mine ? `applies ${JSON.stringify(mine)}` : 'has none'}: create it with { autoExposure: ${trainedWith} } (preset lolv1-autoexposure), or pass { anyAutoExposure: true } to fine-tune them to this model's`,
+        `MASRNet.loadSafetensors: these weights were trained with autoExposure ${recorded}, and this model ${mine ? `applies ${JSON.stringify(mine)}` : 'has none'}: create it with { autoExposure: ${recorded} }, or pass { anyAutoExposure: true } to fine-tune them to this model's`,
       );
     }
     const weights = this.network.referenceWeights();
@@ -475,7 +483,7 @@ export class MASRNet {
       model: 'MASR-Net (masr-net)',
       patch_size: String(this.config.patchSize),
       win_size: String(this.config.windowSize),
-      ...(this.config.autoExposure && { [AUTO_EXPOSURE_KEY]: JSON.stringify(this.config.autoExposure) }),
+      ...(this.config.autoExposure && { [AUTO_EXPOSURE_KEY]: JSON.stringify(recordable(this.config.autoExposure)) }),
     });
   }
 
@@ -504,4 +512,9 @@ export class MASRNet {
   dispose(): void {
     this.network.dispose();
   }
+}
+
+/** The setting as metadata records it: `pool` only when it is not 1, so versions before the field read it too. */
+function recordable({ pool, ...rest }: AutoExposureConfig): AutoExposureConfig {
+  return pool === undefined || pool === 1 ? rest : { ...rest, pool };
 }

@@ -504,7 +504,11 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
   // Through the seeded target, so the denoiser's initial weights repeat with the seed (and the preset's
   // autoExposure holds even when the init was saved without it).
   try {
-    target.loadSafetensors(loaded.toSafetensors(), { allowMissing: denoiser, anyAutoExposure: true });
+    target.loadSafetensors(loaded.toSafetensors(), {
+      allowMissing: denoiser,
+      // Overrides that set autoExposure fine-tune the init to that setting; otherwise it must match the preset's.
+      anyAutoExposure: o.modelOverrides?.autoExposure !== undefined,
+    });
     return target;
   } catch (e) {
     target.dispose();

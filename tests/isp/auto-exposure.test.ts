@@ -99,6 +99,23 @@ describe(`auto-exposure (${tf.getBackend()})`, () => {
     for (let y = 0; y < 8; y++) nine.set(data.subarray(y * 24, y * 24 + 24), y * 27);
     expect(autoExposureGain(nine, 9, 9, { ...cfg, target, pool: 4 })).toBeCloseTo(target / ((15 * 0.1 + 0.5) / 16), 3);
     expect(autoExposureGain(data, 8, 8, { ...cfg, target, pool: 64 })).toBeCloseTo(target / ((60 * 0.1 + 2) / 64), 3);
+    expect(() => autoExposureGain(data, 8, 8, { ...cfg, pool: 2.5 })).toThrow(
+      /config.pool must be a positive integer, got 2.5/,
+    );
+  });
+
+  it('pool on a wide photo: boxes run along rows (golden)', () => {
+    // 12x8 at linear 0.1, three 4x4 boxes per row of boxes; the middle box of the top row holds two lifted pixels.
+    const data = new Float32Array(12 * 8 * 3).fill(linearToSrgb(0.1));
+    for (const [y, x] of [
+      [1, 5],
+      [2, 6],
+    ])
+      data.fill(linearToSrgb(0.9), (y! * 12 + x!) * 3, (y! * 12 + x!) * 3 + 3);
+    expect(autoExposureGain(data, 12, 8, { ...cfg, target: 0.9, pool: 4 })).toBeCloseTo(
+      0.9 / ((14 * 0.1 + 1.8) / 16),
+      3,
+    );
   });
 
   it("pool 1 is the per-pixel white point, and a batch takes each image's boxes", () => {
