@@ -21,9 +21,17 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
   "lowlight-v1-autoexposure": {
     "name": "lowlight-v1-autoexposure",
     "preset": "lolv1-autoexposure",
+    "overrides": {
+      "autoExposure": {
+        "quantile": 0.999,
+        "target": 0.929,
+        "maxGain": 64,
+        "pool": 4
+      }
+    },
     "file": "lowlight-v1-autoexposure.safetensors",
-    "sha256": "6356d96f869a76ecfb03b3f07aedff55308fb563193234082736e82cad07307c",
-    "bytes": 19757860,
-    "description": "MASR-Net lolv1-autoexposure (the faithful lolv1 network fed inputs brought to a common white point on the whole photo; docs/model-card.md, Auto-exposure): the shipped lowlight-v1 weights (stage 4) trained 1000 more steps with recipes/lowlight-v1-autoexposure.json (lowlight-v2 pairs, stopped after the step-1000 validation): validation (McMaster + Set14, lowlight-v1) 23.09 dB / 0.572, undarkened photos 24.7 dB. float32"
+    "sha256": "d94b6b61db37817c49185525590aeab1b9172370a694b475855a7760dea4d432",
+    "bytes": 19757868,
+    "description": "MASR-Net lolv1-autoexposure (the faithful lolv1 network fed inputs brought to a common white point on the whole photo, taken over 4x4 box means: autoExposure pool 4, target 0.929; docs/model-card.md, Auto-exposure): the shipped lowlight-v1 weights (stage 4) trained 1000 steps with recipes/lowlight-v1-autoexposure.json (per-pixel white point), then 450 steps with recipes/lowlight-v1-autoexposure-pooled.json (stopped at step 847; the step-450 weights, the best validation): validation (McMaster + Set14, lowlight-v1) 23.07 dB / 0.571, undarkened photos 26.0 dB. float32"
   }
 };
