@@ -1,3 +1,4 @@
+import { sameAutoExposure, type AutoExposureConfig } from '../isp/auto-exposure';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -503,11 +504,21 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
   }
   // Through the seeded target, so the denoiser's initial weights repeat with the seed (and the preset's
   // autoExposure holds even when the init was saved without it).
+  const [had, wants] = [loaded.config.autoExposure, target.config.autoExposure];
+  if (o.modelOverrides?.autoExposure === undefined && !sameAutoExposure(had, wants)) {
+    target.dispose();
+    loaded.dispose();
+    // Weights fine-tuned to another normalisation would start from the wrong exposure: the user says which one.
+    const setting = (a: AutoExposureConfig | null) => JSON.stringify({ model: { autoExposure: a } });
+    throw new UsageError(
+      `--init ${o.init} was trained with autoExposure ${JSON.stringify(had)} and preset ${o.preset} applies ${JSON.stringify(wants)}: give the one to train with in a --config file, ${setting(had)} to keep the weights' or ${setting(wants)} to fine-tune them to the preset's`,
+    );
+  }
   try {
     target.loadSafetensors(loaded.toSafetensors(), {
       allowMissing: denoiser,
-      // Overrides that set autoExposure fine-tune the init to that setting; otherwise it must match the preset's.
-      anyAutoExposure: o.modelOverrides?.autoExposure !== undefined,
+      // Overrides that set autoExposure fine-tune the init to that setting (otherwise they match: checked above).
+      anyAutoExposure: true,
     });
     return target;
   } catch (e) {

@@ -1,9 +1,10 @@
 // Issue 17: `train --init ISP-ONLY --freeze-base` on a model with a denoiser trains the denoiser alone, from the
 // ISP-only weights.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MASRNet } from '../../src/models/index';
+import { MASRNet, type MASRNetOverrides } from '../../src/models/index';
 import { fileSystemHandler } from '../../src/models/index';
 import { tempDir } from '../data/helpers';
 import { maxAbsDiff } from '../helpers/gradcheck';
@@ -72,6 +73,33 @@ describe('masr-net train --freeze-base', () => {
     expect(head).toBeGreaterThan(0);
     before.dispose();
     after.dispose();
+  });
+
+  it('refuses an --init trained with another autoExposure unless a --config says which to train with', async () => {
+    const pooled = { quantile: 0.999, target: 0.929, maxGain: 64, pool: 4 };
+    const weights = join(tmp.dir, 'pooled.safetensors');
+    const source = MASRNet.create('lolv1', { ...TINY_MODEL, denoiser: null, autoExposure: pooled } as MASRNetOverrides);
+    writeFileSync(weights, source.toSafetensors());
+    source.dispose();
+    // The preset lolv1-denoise applies none: starting from these weights would silently drop their normalisation.
+    const refused = await runCliWasm(
+      args(withDenoiser, join(tmp.dir, 'ae-refused'), 1, ['--preset', 'lolv1-denoise', '--init', weights]),
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.last).toMatch(
+      /--init .*pooled\.safetensors was trained with autoExposure .*"pool":4.* and preset lolv1-denoise applies null: give the one to train with in a --config file, \{"model":\{"autoExposure":\{.*"pool":4\}\}\} to keep the weights' or \{"model":\{"autoExposure":null\}\}/,
+    );
+    const keep = writeTinyConfig(
+      tmp.dir,
+      { ...TINY_MODEL, denoiser: { channels: 4, blocks: 1 }, autoExposure: pooled },
+      'keep.json',
+    );
+    const out = join(tmp.dir, 'ae-kept');
+    const kept = await runCliWasm(args(keep, out, 1, ['--preset', 'lolv1-denoise', '--init', weights]));
+    expect(kept.code, kept.lines.join('\n')).toBe(0);
+    const trained = await load(join(out, 'last'));
+    expect(trained.config.autoExposure).toEqual(pooled);
+    trained.dispose();
   });
 
   it('refuses --freeze-base on a model without a denoiser, naming the fix', async () => {
