@@ -1,4 +1,3 @@
-import { sameAutoExposure, type AutoExposureConfig } from '../isp/auto-exposure';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -26,6 +25,7 @@ import { claimNewRunFolder, lockRunFolder } from './run-folder';
 import { trainingCurves } from '../viz/curves';
 import { evaluateSamples, meanScores, scoreUndarkened } from '../infer/evaluate';
 import { createModel, loadModel } from '../infer/model-source';
+import { sameAutoExposure, type AutoExposureConfig } from '../isp/auto-exposure';
 import { formatDuration, type Reporter } from '../reporter';
 import { hashSeed, withSeededRandom } from '../random/index';
 import { Trainer } from './trainer';
@@ -502,8 +502,6 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
     target.dispose();
     return loaded;
   }
-  // Through the seeded target, so the denoiser's initial weights repeat with the seed (and the preset's
-  // autoExposure holds even when the init was saved without it).
   const [had, wants] = [loaded.config.autoExposure, target.config.autoExposure];
   if (o.modelOverrides?.autoExposure === undefined && !sameAutoExposure(had, wants)) {
     target.dispose();
@@ -514,6 +512,8 @@ async function initialModel(o: TrainOptions): Promise<MASRNet> {
       `--init ${o.init} was trained with autoExposure ${JSON.stringify(had)} and preset ${o.preset} applies ${JSON.stringify(wants)}: give the one to train with in a --config file, ${setting(had)} to keep the weights' or ${setting(wants)} to fine-tune them to the preset's`,
     );
   }
+  // Through the seeded target, so the denoiser's initial weights repeat with the seed (and the preset's
+  // autoExposure holds even when the init was saved without it).
   try {
     target.loadSafetensors(loaded.toSafetensors(), {
       allowMissing: denoiser,
