@@ -35,6 +35,15 @@ export const CASES: CaseSpec[] = [
     width: 600,
     heavy: true,
   },
+  {
+    id: 'forward-lolv1-denoise-autoexposure-400x600',
+    kind: 'forward',
+    preset: 'lolv1-denoise-autoexposure',
+    batch: 1,
+    height: 400,
+    width: 600,
+    heavy: true,
+  },
   { id: 'forward-lolv1-256x256', kind: 'forward', preset: 'lolv1', batch: 1, height: 256, width: 256, heavy: false },
   { id: 'forward-lolv2-400x600', kind: 'forward', preset: 'lolv2', batch: 1, height: 400, width: 600, heavy: true },
   {

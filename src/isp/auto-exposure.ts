@@ -36,6 +36,9 @@ export const AUTO_EXPOSURE_KEY = 'masr_net_auto_exposure';
 
 export const DEFAULT_AUTO_EXPOSURE: AutoExposureConfig = { quantile: 0.999, target: 0.954, maxGain: 64, pool: 1 };
 
+/** The noise-robust white point the shipped auto-exposure weights use: 4x4 box means, target 0.929. */
+export const POOLED_AUTO_EXPOSURE: AutoExposureConfig = { quantile: 0.999, target: 0.929, maxGain: 64, pool: 4 };
+
 /** The autoExposure recorded in safetensors metadata (`AUTO_EXPOSURE_KEY`), or undefined; throws naming the key. */
 export function recordedAutoExposure(metadata: Record<string, string>): AutoExposureConfig | undefined {
   const text = metadata[AUTO_EXPOSURE_KEY];

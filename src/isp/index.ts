@@ -21,6 +21,7 @@ export { ispGainMap } from './gain';
 export { applyExposureGains } from './exposure-gains';
 export {
   DEFAULT_AUTO_EXPOSURE,
+  POOLED_AUTO_EXPOSURE,
   applyExposureGain,
   autoExposeImage,
   autoExposureGain,

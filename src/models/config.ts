@@ -1,9 +1,17 @@
-import { DEFAULT_AUTO_EXPOSURE, type AutoExposureConfig } from '../isp/auto-exposure';
+import { DEFAULT_AUTO_EXPOSURE, POOLED_AUTO_EXPOSURE, type AutoExposureConfig } from '../isp/auto-exposure';
 import { ISP_OPS } from '../isp/index';
 import { DEFAULT_LOSS_WEIGHTS, type MasrLossWeights } from '../losses/index';
 
 /** The preset names, in the order the CLI and errors list them. */
-export const MASRNET_PRESETS = ['lolv1', 'lsrw', 'lolv2', 'tiny', 'lolv1-denoise', 'lolv1-autoexposure'] as const;
+export const MASRNET_PRESETS = [
+  'lolv1',
+  'lsrw',
+  'lolv2',
+  'tiny',
+  'lolv1-denoise',
+  'lolv1-autoexposure',
+  'lolv1-denoise-autoexposure',
+] as const;
 export type MASRNetPreset = (typeof MASRNET_PRESETS)[number];
 
 /** One Mixture-of-Attention stage (the reference's multi_attention_i). */
@@ -80,6 +88,19 @@ export const DEFAULT_DENOISER: MasrDenoiserConfig = {
   channels: 32,
   blocks: 2,
   scale: 2,
+};
+
+/**
+ * The denoiser of `lolv1-denoise-autoexposure`: on the input brought to the white point, before the ISP, blind (no
+ * conditioning: it is pre-trained alone, without the ISP network that makes the gain map), 96 channels at 1/4 of the
+ * resolution (a wide receptive field for the noise of a 6-stop gain, at a tenth of the ISP network's time).
+ */
+export const AUTO_EXPOSURE_DENOISER: MasrDenoiserConfig = {
+  placement: 'before',
+  conditioning: 'none',
+  channels: 96,
+  blocks: 4,
+  scale: 4,
 };
 
 /**
@@ -260,6 +281,8 @@ function tinyConfig(): MASRNetConfig {
  * - `lolv1-denoise`: lolv1 plus a learnable denoiser (config.denoiser).
  * - `lolv1-autoexposure`: lolv1 (same weights layout) fed inputs brought to a common white point
  *   (config.autoExposure), so the network sees the photo's global exposure.
+ * - `lolv1-denoise-autoexposure`: lolv1 with the pooled white point (POOLED_AUTO_EXPOSURE) and a denoiser on the
+ *   normalised input before the ISP (AUTO_EXPOSURE_DENOISER).
  */
 export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
   switch (preset) {
@@ -277,6 +300,13 @@ export function presetConfig(preset: MASRNetPreset = 'lolv1'): MASRNetConfig {
         ...referenceConfig(4, 2, 'lolv1'),
         preset: 'lolv1-autoexposure',
         autoExposure: { ...DEFAULT_AUTO_EXPOSURE },
+      };
+    case 'lolv1-denoise-autoexposure':
+      return {
+        ...referenceConfig(4, 2, 'lolv1'),
+        preset: 'lolv1-denoise-autoexposure',
+        autoExposure: { ...POOLED_AUTO_EXPOSURE },
+        denoiser: { ...AUTO_EXPOSURE_DENOISER },
       };
     default:
       throw new Error(`MASRNet: unknown preset '${String(preset)}', expected one of ${MASRNET_PRESETS.join(', ')}`);

@@ -33,5 +33,13 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
     "sha256": "d94b6b61db37817c49185525590aeab1b9172370a694b475855a7760dea4d432",
     "bytes": 19757868,
     "description": "MASR-Net lolv1-autoexposure (the faithful lolv1 network fed inputs brought to a common white point on the whole photo, taken over 4x4 box means: autoExposure pool 4, target 0.929; docs/model-card.md, Auto-exposure): the shipped lowlight-v1 weights (stage 4) trained 1000 steps with recipes/lowlight-v1-autoexposure.json (per-pixel white point), then 450 steps with recipes/lowlight-v1-autoexposure-pooled.json (stopped at step 847; the step-450 weights, the best validation): validation (McMaster + Set14, lowlight-v1) 23.07 dB / 0.571, undarkened photos 26.0 dB. float32"
+  },
+  "lowlight-v1-denoise-autoexposure": {
+    "name": "lowlight-v1-denoise-autoexposure",
+    "preset": "lolv1-denoise-autoexposure",
+    "file": "lowlight-v1-denoise-autoexposure.safetensors",
+    "sha256": "0a531b63f0811f544b4986d96582ae742ccc3d13edb6725e8770c3de1e67ede0",
+    "bytes": 22749436,
+    "description": "MASR-Net lolv1-denoise-autoexposure (lolv1 with the pooled white point of lowlight-v1-autoexposure and a blind 747,408-parameter ResidualDenoiser on the normalised input before the ISP; docs/model-card.md, The noise-aware variant on auto-exposure): the lowlight-v1-autoexposure weights, unchanged, plus the denoiser pre-trained alone with scripts/pretrain-denoiser.ts (3500 steps of 8 crops of lowlight-v2 darkenings): validation (McMaster + Set14, lowlight-v1) 23.91 dB / 0.657. float32"
   }
 };

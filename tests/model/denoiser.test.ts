@@ -53,6 +53,22 @@ describe(`denoiser variant (${home})`, () => {
     expect(countFlops(presetConfig('lolv1'), 400, 600).modules['denoiser']).toBeUndefined();
   });
 
+  it('builds lolv1-denoise-autoexposure as lolv1 with the pooled white point and a blind denoiser before the ISP', () => {
+    const { denoiser, autoExposure, preset, ...rest } = presetConfig('lolv1-denoise-autoexposure');
+    const { denoiser: _d, autoExposure: _a, preset: _p, ...lolv1 } = presetConfig('lolv1');
+    expect(rest).toEqual(lolv1);
+    expect(preset).toBe('lolv1-denoise-autoexposure');
+    expect(autoExposure).toEqual({ quantile: 0.999, target: 0.929, maxGain: 64, pool: 4 });
+    expect(denoiser).toEqual({ placement: 'before', conditioning: 'none', channels: 96, blocks: 4, scale: 4 });
+    // scale 4: stem from 16*3 channels to 96, four blocks of two 96->96 convs, head 96 -> 16*3; each 3x3 with a bias.
+    const params = 9 * 48 * 96 + 96 + 8 * (9 * 96 * 96 + 96) + 9 * 96 * 48 + 48;
+    const m = MASRNet.create('lolv1-denoise-autoexposure');
+    const plain = MASRNet.create('lolv1');
+    expect(m.countParams().trainable - plain.countParams().trainable).toBe(params);
+    m.dispose();
+    plain.dispose();
+  });
+
   it('counts its parameters and FLOPs exactly', () => {
     const [base, den] = pair({ channels: 8, blocks: 2 });
     // scale 2: stem 3x3 from 4*(3+1) channels to 8, two blocks of two 8->8 convs, head 8 -> 4*3; each with a bias.
