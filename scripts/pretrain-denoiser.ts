@@ -14,8 +14,8 @@
  *
  *   npx tsx scripts/pretrain-denoiser.ts --out runs/denoiser-pretrain
  *
- * The shipped `lowlight-v1-denoise-autoexposure` is that command's last/ (defaults: 3500 steps of 8 crops, 64 min on
- * a 2-core Intel Xeon). Its run validated on lowlight-v2 crops, where the clean crops' high PSNRs hid the gain on
+ * The shipped `lowlight-v1-denoise-autoexposure` is that command's last/ (defaults: 3500 steps of 8 crops, 72 min on
+ * a 2-core Intel Xeon, 8 of them making the crops). Its run validated on lowlight-v2 crops, where the clean crops' high PSNRs hid the gain on
  * the dark ones; validation is on lowlight-v1 crops since (training data and steps unchanged).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

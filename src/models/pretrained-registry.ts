@@ -40,6 +40,6 @@ export const SHIPPED: Record<string, PretrainedEntry> = {
     "file": "lowlight-v1-denoise-autoexposure.safetensors",
     "sha256": "0a531b63f0811f544b4986d96582ae742ccc3d13edb6725e8770c3de1e67ede0",
     "bytes": 22749436,
-    "description": "MASR-Net lolv1-denoise-autoexposure (lolv1 with the pooled white point of lowlight-v1-autoexposure and a blind 747,408-parameter ResidualDenoiser on the normalised input before the ISP; docs/model-card.md, The noise-aware variant on auto-exposure): the lowlight-v1-autoexposure weights, unchanged, plus the denoiser pre-trained alone with scripts/pretrain-denoiser.ts (3500 steps of 8 crops of lowlight-v2 darkenings): validation (McMaster + Set14, lowlight-v1) 23.91 dB / 0.657. float32"
+    "description": "MASR-Net lolv1-denoise-autoexposure (lolv1 with the pooled white point of lowlight-v1-autoexposure and a blind 747,408-parameter ResidualDenoiser on the normalised input before the ISP; docs/model-card.md, A denoiser pre-trained alone, on auto-exposure): the lowlight-v1-autoexposure weights, unchanged, plus the denoiser pre-trained alone with scripts/pretrain-denoiser.ts (3500 steps of 8 crops of lowlight-v2 darkenings, its last weights): validation (McMaster + Set14, lowlight-v1) 23.91 dB / 0.657. float32"
   }
 };
