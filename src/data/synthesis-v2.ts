@@ -1,6 +1,6 @@
 import type { RgbImage } from './image';
 import { Rng } from '../random/rng';
-import { linearToSrgb, srgbToLinear } from './synthesis';
+import { noisyCode, srgbToLinear } from './synthesis';
 
 /**
  * Synthetic low-light pairs, protocol `lowlight-v2` (docs/lowlight-synthesis.md, second part): `lowlight-v1`'s
@@ -127,11 +127,7 @@ export function applyLowLightV2(photo: RgbImage, params: LowLightV2Params, rng: 
   const { shotNoise: k, readNoise: r } = params;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const e = srgbToLinear(clamp01(data[i]!)) * scale[i]!;
-    const n1 = rng.normal();
-    const n2 = rng.normal();
-    const v = clamp01(e + Math.sqrt(k * (e > 0 ? e : 0)) * n1 + r * n2);
-    out[i] = Math.round(255 * linearToSrgb(v)) / 255;
+    out[i] = noisyCode(srgbToLinear(clamp01(data[i]!)) * scale[i]!, k, r, rng) / 255;
   }
   return { width, height, data: out };
 }

@@ -42,6 +42,17 @@ export function linearToSrgb(v: number): number {
 }
 
 /**
+ * The sensor model of both protocols for one linear value `e`: shot noise (scale `k`) and read noise (sigma `r`),
+ * drawn from `rng` in that order (n1, n2), clipped to [0, 1] and quantised to 8-bit sRGB. Returns the code, 0..255.
+ */
+export function noisyCode(e: number, k: number, r: number, rng: Rng): number {
+  const n1 = rng.normal();
+  const n2 = rng.normal();
+  const v = e + Math.sqrt(k * (e > 0 ? e : 0)) * n1 + r * n2;
+  return Math.round(255 * linearToSrgb(v < 0 ? 0 : v > 1 ? 1 : v));
+}
+
+/**
  * Make the low-light version of `photo` with parameters and noise drawn from `seed`.
  * The generator draws the parameters first, then for each pixel (row-major) and channel (R, G, B) one standard-normal
  * pair (n1 for shot noise, n2 for read noise). Same photo + same seed = same output, bit for bit.
@@ -64,12 +75,7 @@ export function applyLowLight(photo: RgbImage, params: LowLightParams, rng: Rng)
   for (let i = 0; i < n; i++) {
     const x = data[i]!;
     const linear = srgbToLinear(x < 0 ? 0 : x > 1 ? 1 : x);
-    const e = linear * gain[i % 3]!;
-    const n1 = rng.normal();
-    const n2 = rng.normal();
-    let v = e + Math.sqrt(k * (e > 0 ? e : 0)) * n1 + r * n2;
-    v = v < 0 ? 0 : v > 1 ? 1 : v;
-    out[i] = Math.round(255 * linearToSrgb(v)) / 255;
+    out[i] = noisyCode(linear * gain[i % 3]!, k, r, rng) / 255;
   }
   return { width, height, data: out };
 }
