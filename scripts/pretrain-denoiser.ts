@@ -195,7 +195,7 @@ await mkdir(a.out!, { recursive: true });
 const log: object[] = [];
 const optimizer = new AdamW({ learningRate: lr0, weightDecay: 1e-4 });
 const rng = new Rng(hashSeed(seed, 'train'));
-const warmup = Math.min(100, steps / 10);
+const warmup = Math.max(1, Math.min(100, Math.floor(steps / 10))); // whole steps, so step 0 never exceeds lr
 let best = -Infinity;
 const start = Date.now();
 for (let step = 0; step <= steps; step++) {
