@@ -44,6 +44,7 @@ import { autoExposureGain, type AutoExposureConfig } from '../src/isp/auto-expos
 import { MASRNet } from '../src/models/index';
 import { AUTO_EXPOSURE_DENOISER } from '../src/models/config';
 import { directoryHandler } from '../src/models/fs-handler';
+import { ssimLoss } from '../src/losses/index';
 import { AdamW } from '../src/train/adamw';
 import { warmupCosineLr } from '../src/train/schedule';
 
@@ -64,6 +65,11 @@ const { values: a } = parseArgs({
     darkenings: { type: 'string', default: '6' },
     crops: { type: 'string', default: '4' },
     'val-every': { type: 'string', default: '250' },
+    // Darkenings of the training crops: v2 (the shipped run), v1 (3-6 stops, the validation protocol), or mix
+    // (alternating v1, v2 per darkening: v1's heavy noise and v2's light or no darkening).
+    protocol: { type: 'string', default: 'v2' },
+    // Loss: L1 + this x (1 - SSIM) (the recipes' SSIM: Gaussian 11, sigma 1.5), both in sRGB. 0: L1 alone.
+    'ssim-weight': { type: 'string', default: '0' },
     seed: { type: 'string', default: '17' },
     threads: { type: 'string', default: '2' },
   },
@@ -71,6 +77,10 @@ const { values: a } = parseArgs({
 const num = (k: keyof typeof a) => Number(a[k]);
 const [steps, batch, crop, lr0] = [num('steps'), num('batch'), num('crop'), num('lr')];
 const seed = num('seed');
+const ssimWeight = num('ssim-weight');
+if (!['v1', 'v2', 'mix'].includes(a.protocol!))
+  throw new Error(`--protocol: expected v1, v2 or mix, got '${a.protocol}'`);
+if (!(ssimWeight >= 0)) throw new Error(`--ssim-weight: expected a number >= 0, got '${a['ssim-weight']}'`);
 
 await selectBackend('wasm', { threads: num('threads') });
 const model = MASRNet.create('lolv1-denoise-autoexposure', {
@@ -89,10 +99,10 @@ interface Patch {
   gain: number;
 }
 
-/** Darken each photo `count` times (`protocol`), take `perDarkening` random crops of each. */
+/** Darken each photo `count` times (darkening d by `protocolOf(d)`), take `perDarkening` random crops of each. */
 async function patches(
   dirs: string,
-  protocol: SynthesisProtocol,
+  protocolOf: (d: number) => SynthesisProtocol,
   count: number,
   perDarkening: number,
   tag: string,
@@ -104,7 +114,7 @@ async function patches(
     if (photo.width < crop || photo.height < crop) continue;
     for (let d = 0; d < count; d++) {
       const rng = new Rng(hashSeed(seed, tag, path, d));
-      const params = protocol === LOWLIGHT_V2 ? drawLowLightV2Params(rng) : drawLowLightParams(rng);
+      const params = protocolOf(d) === LOWLIGHT_V2 ? drawLowLightV2Params(rng) : drawLowLightParams(rng);
       const low =
         params.protocol === LOWLIGHT_V2 ? applyLowLightV2(photo, params, rng) : applyLowLight(photo, params, rng);
       const scale = exposureScale(photo, params);
@@ -184,10 +194,12 @@ async function saveTo(dir: string): Promise<void> {
 }
 
 const t0 = Date.now();
-const bank = await patches(a.photos!, LOWLIGHT_V2, num('darkenings'), num('crops'), 'train');
+const trainProtocol = (d: number): SynthesisProtocol =>
+  a.protocol === 'v1' || (a.protocol === 'mix' && d % 2 === 0) ? LOWLIGHT_V1 : LOWLIGHT_V2;
+const bank = await patches(a.photos!, trainProtocol, num('darkenings'), num('crops'), 'train');
 // Validation on lowlight-v1 darkenings (3-6 stops), the protocol the models are validated on: on v2's clean crops
 // any denoiser can only lose, and their high PSNRs would dominate the mean.
-const val = await patches(a['val-photos']!, LOWLIGHT_V1, 1, 2, 'val');
+const val = await patches(a['val-photos']!, () => LOWLIGHT_V1, 1, 2, 'val');
 console.log(
   `denoiser ${denoiser.countParams().toLocaleString('en')} parameters; ${bank.length} training crops, ${val.length} validation crops (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
 );
@@ -225,7 +237,11 @@ for (let step = 0; step <= steps; step++) {
     true,
   );
   const loss = optimizer.minimize(
-    () => tf.mean(tf.abs(tf.sub(denoiser.call(x) as tf.Tensor, y))) as tf.Scalar,
+    () => {
+      const out = denoiser.call(x) as tf.Tensor4D;
+      const l1 = tf.mean(tf.abs(tf.sub(out, y))) as tf.Scalar;
+      return ssimWeight > 0 ? tf.add(l1, tf.mul(ssimWeight, ssimLoss(out, y))) : l1;
+    },
     true,
     model.trainableVariables,
   );
