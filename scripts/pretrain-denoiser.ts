@@ -68,6 +68,9 @@ const { values: a } = parseArgs({
     // Darkenings of the training crops: v2 (the shipped run), v1 (3-6 stops, the validation protocol), or mix
     // (alternating v1, v2 per darkening: v1's heavy noise and v2's light or no darkening).
     protocol: { type: 'string', default: 'v2' },
+    // Share of training crops that also get spatially correlated noise (see correlatedField): real low-light photos
+    // (LOL, DICM) show chroma speckle and blotches a few pixels wide, which white noise never teaches. 0: white only.
+    'correlated-share': { type: 'string', default: '0' },
     // Loss: L1 + this x (1 - SSIM) (the recipes' SSIM: Gaussian 11, sigma 1.5), both in sRGB. 0: L1 alone.
     'ssim-weight': { type: 'string', default: '0' },
     seed: { type: 'string', default: '17' },
@@ -80,6 +83,9 @@ const seed = num('seed');
 const ssimWeight = num('ssim-weight');
 if (!['v1', 'v2', 'mix'].includes(a.protocol!))
   throw new Error(`--protocol: expected v1, v2 or mix, got '${a.protocol}'`);
+const correlatedShare = num('correlated-share');
+if (!(correlatedShare >= 0 && correlatedShare <= 1))
+  throw new Error(`--correlated-share: expected a number in [0, 1], got '${a['correlated-share']}'`);
 if (!(ssimWeight >= 0)) throw new Error(`--ssim-weight: expected a number >= 0, got '${a['ssim-weight']}'`);
 
 await selectBackend('wasm', { threads: num('threads') });
@@ -138,8 +144,55 @@ async function patches(
 
 const SRGB_TO_LINEAR_8BIT = Float32Array.from({ length: 256 }, (_, i) => srgbToLinear(i / 255));
 
-/** Write a patch's noisy input and clean target (both times its gain, sRGB) at `at`, flipped/transposed by `aug`. */
-function render(p: Patch, rng: Rng, aug: number, input: Float32Array, target: Float32Array, at: number): void {
+/**
+ * Unit-variance noise, correlated over a few pixels: per channel an independent white field blurred by a Gaussian of
+ * sigma U[0.5, 2.5] px (demosaicking, in-camera noise reduction and JPEG leave noise that wide), [crop * crop * 3].
+ */
+function correlatedField(rng: Rng): Float32Array {
+  const sigma = rng.uniform(0.5, 2.5);
+  const radius = Math.ceil(3 * sigma);
+  const kernel = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const norm = Math.hypot(...kernel) ** 2; // 2-D unit variance after both passes: divide by sum(k^2) per pass
+  const at = (v: number) => (v < 0 ? -v : v >= crop ? 2 * crop - 2 - v : v); // reflect
+  const white = Float32Array.from({ length: crop * crop * 3 }, () => rng.normal());
+  const rows = new Float32Array(white.length);
+  const out = new Float32Array(white.length);
+  for (const [src, dst, horizontal] of [
+    [white, rows, true],
+    [rows, out, false],
+  ] as const) {
+    for (let y = 0; y < crop; y++) {
+      for (let x = 0; x < crop; x++) {
+        for (let c = 0; c < 3; c++) {
+          let sum = 0;
+          for (let t = -radius; t <= radius; t++) {
+            const [sx, sy] = horizontal ? [at(x + t), y] : [x, at(y + t)];
+            sum += kernel[t + radius]! * src[(sy * crop + sx) * 3 + c]!;
+          }
+          dst[(y * crop + x) * 3 + c] = sum / Math.sqrt(norm);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Write a patch's noisy input and clean target (both times its gain, sRGB) at `at`, flipped/transposed by `aug`.
+ * With `correlated`, correlated noise of U[0.3, 1] x the pixel's shot + read standard deviation is added before
+ * the white noise.
+ */
+function render(
+  p: Patch,
+  rng: Rng,
+  aug: number,
+  correlated: boolean,
+  input: Float32Array,
+  target: Float32Array,
+  at: number,
+): void {
+  const field = correlated ? correlatedField(rng) : undefined;
+  const amount = correlated ? rng.uniform(0.3, 1) : 0;
   for (let y = 0; y < crop; y++) {
     for (let x = 0; x < crop; x++) {
       // aug bits: 1 flip x, 2 flip y, 4 transpose.
@@ -150,7 +203,9 @@ function render(p: Patch, rng: Rng, aug: number, input: Float32Array, target: Fl
       const dst = at + (y * crop + x) * 3;
       for (let c = 0; c < 3; c++) {
         const e = p.linear[src + c]!;
-        const q = noisyCode(e, p.shotNoise, p.readNoise, rng);
+        const std = Math.sqrt(p.shotNoise * e + p.readNoise * p.readNoise);
+        const noisy = field ? e + amount * std * field[(y * crop + x) * 3 + c]! : e;
+        const q = noisyCode(noisy, p.shotNoise, p.readNoise, rng);
         input[dst + c] = linearToSrgb(Math.min(1, SRGB_TO_LINEAR_8BIT[q]! * p.gain));
         target[dst + c] = linearToSrgb(Math.min(1, e * p.gain));
       }
@@ -162,7 +217,11 @@ function batchOf(bank: Patch[], picks: number[], rng: Rng, augment: boolean): [t
   const n = crop * crop * 3;
   const input = new Float32Array(picks.length * n);
   const target = new Float32Array(picks.length * n);
-  picks.forEach((k, i) => render(bank[k]!, rng, augment ? rng.int(8) : 0, input, target, i * n));
+  picks.forEach((k, i) => {
+    const aug = augment ? rng.int(8) : 0;
+    const correlated = augment && correlatedShare > 0 && rng.next() < correlatedShare;
+    render(bank[k]!, rng, aug, correlated, input, target, i * n);
+  });
   const shape: [number, number, number, number] = [picks.length, crop, crop, 3];
   return [tf.tensor4d(input, shape), tf.tensor4d(target, shape)];
 }
